@@ -1,0 +1,44 @@
+"""Processing → warehouse: export gold tables to Parquet, then MERGE them into the warehouse and reconcile."""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, task
+
+from lakehouse.assets import table_asset, warehouse_asset
+from lakehouse.dag_settings import TAGS, default_args, env, start_date
+from lakehouse.spark_tasks import spark_task
+from spark_apps.config import load_warehouse_tables
+
+cfg = env()
+TABLES = load_warehouse_tables().tables
+
+
+@dag(
+    dag_id="processing_to_warehouse",
+    schedule=[table_asset(*spec.source.split(".")) for spec in TABLES.values()],
+    start_date=start_date(cfg),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(cfg),
+    tags=[*TAGS, "warehouse"],
+    doc_md=__doc__,
+)
+def processing_to_warehouse() -> None:
+    export = spark_task(cfg, task_id="export_gold", app="export_gold")
+
+    @task(outlets=[warehouse_asset(name) for name in TABLES])
+    def load_warehouse(run_id: str | None = None) -> list[str]:
+        """Dimensions first, so facts never reference keys the warehouse lacks."""
+        from lakehouse.warehouse import load
+
+        results = []
+        for name in TABLES:
+            result = load(cfg.warehouse, cfg.export_path(name, run_id or ""))
+            print(f"WAREHOUSE_RESULT {result.summary()}")
+            results.append(result.summary())
+        return results
+
+    export >> load_warehouse()
+
+
+processing_to_warehouse()

@@ -1,0 +1,34 @@
+"""What every DAG shares: the environment, default args and run-level templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+import pendulum
+
+from spark_apps.config import EnvConfig, load_env
+
+TAGS = ["lakehouse"]
+
+# The batch a run loads: the `batch_date` param when given (UI / CLI), else the run's logical date,
+# else (asset-triggered or date-less manual runs) the day it was scheduled to run.
+BATCH_DATE = "{{ params.batch_date or (dag_run.logical_date or dag_run.run_after).strftime('%Y-%m-%d') }}"
+
+
+@cache
+def env() -> EnvConfig:
+    return load_env()
+
+
+def default_args(cfg: EnvConfig) -> dict[str, Any]:
+    return {
+        "owner": cfg.airflow.owner,
+        "retries": cfg.airflow.retries,
+        "retry_delay": dt.timedelta(minutes=cfg.airflow.retry_delay_minutes),
+    }
+
+
+def start_date(cfg: EnvConfig) -> pendulum.DateTime:
+    return pendulum.parse(cfg.airflow.start_date, tz="UTC")  # type: ignore[return-value]

@@ -1,0 +1,337 @@
+"""Declarative configuration: environments, source contracts, warehouse tables, business rules.
+
+Everything the pipelines do is driven by YAML under ``config/``. It is validated when loaded,
+so a typo fails at DAG parse or job start with the file and the key, never mid-run.
+This module imports no Spark and no Airflow: both sides (DAG files and Spark jobs) use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+HOME_VAR = "PIPELINE_HOME"
+# Where config/ and relative paths resolve from. Jobs run from the --py-files archive, where
+# __file__ is inside a zip, so the task factory passes the project folder explicitly.
+PROJECT_ROOT = Path(os.environ.get(HOME_VAR) or Path(__file__).resolve().parents[1])
+ENV_VAR = "PIPELINE_ENV"
+CONFIG_DIR_VAR = "PIPELINE_CONFIG_DIR"
+DEFAULT_ENV = "dev"
+
+M = TypeVar("M", bound="BaseModel")
+_INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """An invalid or missing config file; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- environments
+
+
+class LakeConfig(_Strict):
+    root: str = Field(description="Local folder or URI (s3://bucket/prefix) holding every zone.")
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root.rstrip("/"), *[p.strip("/") for p in parts]])
+
+
+class CatalogConfig(_Strict):
+    name: str = "lake"
+    type: Literal["hadoop", "glue", "rest", "unity"]
+    warehouse: str | None = None
+    uri: str | None = None
+    properties: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _needs(self) -> CatalogConfig:
+        if self.type in ("hadoop", "glue") and not self.warehouse:
+            raise ValueError(f"catalog type '{self.type}' needs 'warehouse'")
+        if self.type == "rest" and not self.uri:
+            raise ValueError("catalog type 'rest' needs 'uri'")
+        return self
+
+
+class SparkConfig(_Strict):
+    backend: Literal["spark_submit", "databricks"] = "spark_submit"
+    conn_id: str = "spark_local"
+    deploy_mode: Literal["client", "cluster"] | None = None
+    python: Literal["current"] | None = Field(
+        default=None, description="'current': drivers and workers use the interpreter running Airflow."
+    )
+    iceberg_jar: Literal["bundled"] | None = Field(
+        default="bundled", description="'bundled': the Iceberg runtime jar shipped by a PyPI package."
+    )
+    jars: list[str] = []
+    packages: list[str] = []
+    conf: dict[str, str | int | float | bool] = {}
+    py_files: str = "dist/spark_apps.zip"
+    apps_root: str = Field(default="spark_apps/jobs", description="Folder or URI holding the job entry points.")
+
+
+class WarehouseConfig(_Strict):
+    target: Literal["duckdb", "postgres", "redshift"]
+    schema_: str = Field(default="analytics", alias="schema")
+    duckdb_path: str | None = None
+    conn_id: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> WarehouseConfig:
+        if self.target == "duckdb" and not self.duckdb_path:
+            raise ValueError("target 'duckdb' needs 'duckdb_path'")
+        if self.target in ("postgres", "redshift") and not self.conn_id:
+            raise ValueError(f"target '{self.target}' needs 'conn_id'")
+        return self
+
+
+class AirflowConfig(_Strict):
+    owner: str = "data-platform"
+    retries: int = Field(default=2, ge=0)
+    retry_delay_minutes: float = Field(default=5, ge=0)
+    landing_schedule: str | None = "@daily"
+    start_date: str = "2026-01-01"
+
+
+class EnvConfig(_Strict):
+    name: str
+    lake: LakeConfig
+    catalog: CatalogConfig
+    table_format: Literal["iceberg", "delta"] = "iceberg"
+    spark: SparkConfig = SparkConfig()
+    warehouse: WarehouseConfig
+    airflow: AirflowConfig = AirflowConfig()
+
+    def table(self, namespace: str, name: str) -> str:
+        """Fully qualified table name, e.g. ``lake.raw.customers``."""
+        return f"{self.catalog.name}.{namespace}.{name}"
+
+    def export_path(self, table: str, run_id: str) -> str:
+        """``<lake>/exports/<table>/<run_id>``, with the run id made safe for paths."""
+        return self.lake.path("exports", table, safe_run_id(run_id))
+
+
+def safe_run_id(run_id: str) -> str:
+    """Airflow run ids contain ':' and '+'; this form is safe in paths and partition values."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
+# --------------------------------------------------------------------------- source contracts
+
+SparkType = Annotated[
+    str,
+    Field(pattern=r"^(string|int|long|double|boolean|date|timestamp|decimal\(\d{1,2},\d{1,2}\))$"),
+]
+
+
+class ColumnSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: SparkType = "string"
+    nullable: bool = True
+    aliases: list[str] = []
+    pii: bool = False
+    formats: list[str] = Field(default=[], description="Accepted date/timestamp formats, tried in order.")
+
+    @model_validator(mode="after")
+    def _formats_only_for_temporal(self) -> ColumnSpec:
+        if self.formats and self.type not in ("date", "timestamp"):
+            raise ValueError(f"column '{self.name}': 'formats' only applies to date/timestamp columns")
+        return self
+
+
+class ReaderOptions(_Strict):
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    quote: str = Field(default='"', min_length=1, max_length=1)
+    encoding: Literal["utf-8"] = "utf-8"
+    header: Literal[True] = True
+
+
+class DriftPolicy(_Strict):
+    extra_columns: Literal["keep", "reject"] = "keep"
+    missing_optional: Literal["null"] = "null"
+    missing_required: Literal["reject_file"] = "reject_file"
+
+
+class SourceContract(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    glob: str = "*.csv"
+    format: Literal["csv"] = "csv"
+    reader: ReaderOptions = ReaderOptions()
+    columns: list[ColumnSpec] = Field(min_length=1)
+    primary_key: list[str] = Field(min_length=1)
+    incremental_column: str | None = None
+    drift: DriftPolicy = DriftPolicy()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourceContract:
+        names = [c.name for c in self.columns]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"duplicate column names: {sorted(dupes)}")
+        spellings: dict[str, str] = {}
+        for col in self.columns:
+            for spelling in [col.name, *col.aliases]:
+                key = spelling.lower()
+                if key in spellings and spellings[key] != col.name:
+                    raise ValueError(f"alias '{spelling}' maps to both '{spellings[key]}' and '{col.name}'")
+                spellings[key] = col.name
+        for key in [*self.primary_key, *([self.incremental_column] if self.incremental_column else [])]:
+            if key not in names:
+                raise ValueError(f"'{key}' is not a declared column")
+        return self
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+    def canonical_name(self, header_name: str) -> str | None:
+        """Map a delivered header (any case, or an alias) to its canonical column name."""
+        wanted = header_name.strip().lower()
+        for col in self.columns:
+            if wanted == col.name or wanted in (a.lower() for a in col.aliases):
+                return col.name
+        return None
+
+
+# --------------------------------------------------------------------------- warehouse and business rules
+
+
+class WarehouseTable(_Strict):
+    source: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$", description="namespace.table in the lake catalog")
+    keys: list[str] = Field(min_length=1)
+    measures: list[str] = []
+    export: Literal["full"] = "full"
+
+
+class WarehouseTables(_Strict):
+    tables: dict[str, WarehouseTable] = Field(min_length=1)
+
+
+class RetailRules(_Strict):
+    restocking_fee_rate: float = Field(ge=0, le=1)
+    large_order_threshold: float = Field(gt=0)
+    unknown_member_key: int = -1
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get(CONFIG_DIR_VAR, PROJECT_ROOT / "config"))
+
+
+def _interpolate(value: Any) -> Any:
+    """Expand ``${VAR}`` and ``${VAR:-default}`` in string values, so secrets and buckets stay in env vars."""
+    if isinstance(value, str):
+
+        def repl(m: re.Match[str]) -> str:
+            var, default = m.group(1), m.group(2)
+            if var in os.environ:
+                return os.environ[var]
+            if default is None:
+                raise KeyError(var)
+            return default
+
+        return _INTERPOLATION.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v) for v in value]
+    return value
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    try:
+        return _interpolate(raw)
+    except KeyError as exc:
+        raise ConfigError(f"{path}: environment variable {exc.args[0]} is not set and has no default") from exc
+
+
+def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def _resolve_local(value: str | None) -> str | None:
+    """Relative local paths are relative to the project root; URIs pass through."""
+    if value is None or "://" in value or Path(value).is_absolute():
+        return value
+    return str((PROJECT_ROOT / value).resolve())
+
+
+def load_env(name: str | None = None) -> EnvConfig:
+    """Load ``config/environments/<PIPELINE_ENV>.yaml`` (default ``dev``), validated."""
+    env_name = name or os.environ.get(ENV_VAR, DEFAULT_ENV)
+    path = config_dir() / "environments" / f"{env_name}.yaml"
+    data = _read_yaml(path)
+    data.setdefault("name", env_name)
+    cfg = _validate(EnvConfig, data, path)
+    return cfg.model_copy(
+        update={
+            "lake": cfg.lake.model_copy(update={"root": _resolve_local(cfg.lake.root)}),
+            "catalog": cfg.catalog.model_copy(update={"warehouse": _resolve_local(cfg.catalog.warehouse)}),
+            "warehouse": cfg.warehouse.model_copy(update={"duckdb_path": _resolve_local(cfg.warehouse.duckdb_path)}),
+            "spark": cfg.spark.model_copy(
+                update={
+                    "py_files": _resolve_local(cfg.spark.py_files),
+                    "apps_root": _resolve_local(cfg.spark.apps_root),
+                }
+            ),
+        }
+    )
+
+
+def load_contract(path: Path) -> SourceContract:
+    contract = _validate(SourceContract, _read_yaml(path), path)
+    if contract.name != path.stem:
+        raise ConfigError(f"{path}: name: '{contract.name}' must match the file name '{path.stem}'")
+    return contract
+
+
+@cache
+def _contracts_in(directory: Path) -> dict[str, SourceContract]:
+    return {p.stem: load_contract(p) for p in sorted(directory.glob("*.yaml"))}
+
+
+def load_contracts() -> dict[str, SourceContract]:
+    """All source contracts in ``config/sources``, keyed by source name."""
+    return _contracts_in(config_dir() / "sources")
+
+
+def load_contract_by_name(name: str) -> SourceContract:
+    contracts = load_contracts()
+    if name not in contracts:
+        raise ConfigError(f"{config_dir() / 'sources'}: no contract named '{name}' (have {sorted(contracts)})")
+    return contracts[name]
+
+
+def load_warehouse_tables() -> WarehouseTables:
+    path = config_dir() / "warehouse" / "tables.yaml"
+    return _validate(WarehouseTables, _read_yaml(path), path)
+
+
+def load_retail_rules() -> RetailRules:
+    path = config_dir() / "processing" / "retail.yaml"
+    return _validate(RetailRules, _read_yaml(path), path)

@@ -1,0 +1,53 @@
+"""File access in the lake through Hadoop's FileSystem API, so the same code serves file:// and s3a://."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+
+@dataclass(frozen=True)
+class LakeFile:
+    path: str
+    size: int
+
+
+def _fs_and_path(spark: SparkSession, path: str):
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    return hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hpath
+
+
+def glob_files(spark: SparkSession, pattern: str) -> list[LakeFile]:
+    """Files matching a glob, sorted by path; an absent folder is simply no files."""
+    fs, hpath = _fs_and_path(spark, pattern)
+    statuses = fs.globStatus(hpath) or []
+    files = [LakeFile(s.getPath().toString(), s.getLen()) for s in statuses if s.isFile()]
+    return sorted(files, key=lambda f: f.path)
+
+
+def read_first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
+    """The header line of a delimited file (LF, CRLF or CR-only endings)."""
+    jvm = spark.sparkContext._jvm
+    fs, hpath = _fs_and_path(spark, path)
+    stream = fs.open(hpath)
+    try:
+        reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
+        line = reader.readLine()
+        return (line or "").lstrip("\ufeff")
+    finally:
+        stream.close()
+
+
+def write_text(spark: SparkSession, path: str, text: str) -> None:
+    """Write a small text file (a manifest), replacing it if present."""
+    jvm = spark.sparkContext._jvm
+    fs, hpath = _fs_and_path(spark, path)
+    out = fs.create(hpath, True)
+    try:
+        writer = jvm.java.io.OutputStreamWriter(out, "UTF-8")
+        writer.write(text)
+        writer.flush()
+    finally:
+        out.close()

@@ -1,0 +1,269 @@
+"""Deterministic sample data for the retail pipeline, written into a landing zone.
+
+    python -m spark_apps.sample_data --landing data/lake/landing --batch-date 2026-01-01 \
+        --customers 1000 --transactions 20000 --seed 7 --fault-rate 0.01
+
+Same seed and sizes, same bytes. Faults are injected at the given rates and counted exactly: the
+summary (stdout, JSON) says how many rows the raw layer must quarantine and how many rows carry
+faults that only later quality checks see (bad emails, duplicates, orphan customer ids).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jo", "Kofi", "Lena"]
+LAST = ["Silva", "Okafor", "Novak", "Berg", "Kim", "Haddad", "Moreau", "Rossi", "Tanaka", "Walsh"]
+TERRITORIES = [
+    ("US", "North America"),
+    ("CA", "North America"),
+    ("DE", "Europe"),
+    ("FR", "Europe"),
+    ("JP", "Asia Pacific"),
+    ("AU", "Asia Pacific"),
+    ("BR", "Latin America"),
+]
+PRODUCTS = [f"P{i:03d}" for i in range(1, 41)]
+PRICES = {p: round(5 + (i * 37 % 400) + (i % 7) * 0.25, 2) for i, p in enumerate(PRODUCTS)}
+PROGRESS_EVERY = 250_000
+
+
+@dataclass(frozen=True)
+class FaultRates:
+    nulls: float = 0.0  # a required value left empty          -> quarantined at raw
+    bad_dates: float = 0.0  # an unparseable date                   -> quarantined at raw
+    bad_amounts: float = 0.0  # an unparseable amount                 -> quarantined at raw
+    bad_emails: float = 0.0  # a malformed email (valid at raw)      -> caught by quality checks
+    duplicates: float = 0.0  # a transaction delivered twice         -> deduplicated downstream
+    orphans: float = 0.0  # a customer id with no customer        -> unknown member in the fact
+
+    @classmethod
+    def uniform(cls, rate: float) -> FaultRates:
+        return cls(rate, rate, rate, rate, rate, rate)
+
+
+@dataclass
+class Summary:
+    batch_date: str
+    files: dict[str, list[str]] = field(default_factory=dict)
+    rows: Counter = field(default_factory=Counter)
+    quarantine_expected: Counter = field(default_factory=Counter)
+    faults: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        return {
+            "batch_date": self.batch_date,
+            "files": self.files,
+            "rows": dict(self.rows),
+            "quarantine_expected": dict(self.quarantine_expected),
+            "faults": dict(self.faults),
+        }
+
+
+def _progress(label: str, n: int, total: int) -> None:
+    if total >= PROGRESS_EVERY and n % PROGRESS_EVERY == 0:
+        print(f"  {label}: {n:,}/{total:,} rows", file=sys.stderr, flush=True)
+
+
+def customer_rows(
+    n: int, batch_date: dt.date, rng: random.Random, faults: FaultRates, summary: Summary
+) -> Iterator[list[str]]:
+    for cid in range(1, n + 1):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        country, territory = rng.choice(TERRITORIES)
+        email = f"{first}.{last}{cid}@example.com".lower()
+        signup = (batch_date - dt.timedelta(days=rng.randint(1, 1500))).isoformat()
+        row_id = str(cid)
+        roll = rng.random()
+        if roll < faults.nulls:
+            row_id = ""
+            summary.quarantine_expected["customers"] += 1
+            summary.faults["customers.null_id"] += 1
+        elif roll < faults.nulls + faults.bad_dates:
+            signup = "31/31/2020"
+            summary.quarantine_expected["customers"] += 1
+            summary.faults["customers.bad_date"] += 1
+        elif roll < faults.nulls + faults.bad_dates + faults.bad_emails:
+            email = email.replace("@", "_at_")
+            summary.faults["customers.bad_email"] += 1
+        summary.rows["customers"] += 1
+        _progress("customers", cid, n)
+        yield [row_id, first, last, email, country, territory, signup]
+
+
+def transaction_rows(
+    n: int, n_customers: int, batch_date: dt.date, rng: random.Random, faults: FaultRates, summary: Summary
+) -> Iterator[list[str]]:
+    emitted = 0
+    for i in range(1, n + 1):
+        product = rng.choice(PRODUCTS)
+        qty = rng.randint(1, 5)
+        amount = PRICES[product] * qty * (1 if rng.random() > 0.1 else -1)
+        day = batch_date - dt.timedelta(days=rng.randint(0, 27))
+        date_text = day.isoformat() if rng.random() > 0.1 else day.strftime("%d/%m/%Y")
+        customer = str(rng.randint(1, n_customers))
+        amount_text = f"{amount:.2f}"
+        _, territory = rng.choice(TERRITORIES)
+        roll = rng.random()
+        edges = [faults.nulls, faults.bad_dates, faults.bad_amounts, faults.orphans]
+        if roll < edges[0]:
+            customer = ""
+            summary.quarantine_expected["transactions"] += 1
+            summary.faults["transactions.null_customer"] += 1
+        elif roll < sum(edges[:2]):
+            date_text = "2026-13-45"
+            summary.quarantine_expected["transactions"] += 1
+            summary.faults["transactions.bad_date"] += 1
+        elif roll < sum(edges[:3]):
+            amount_text = "12,5O"
+            summary.quarantine_expected["transactions"] += 1
+            summary.faults["transactions.bad_amount"] += 1
+        elif roll < sum(edges):
+            customer = str(n_customers + 1000 + i)
+            summary.faults["transactions.orphan_customer"] += 1
+        row = [f"T{i:09d}", customer, product, str(qty), amount_text, date_text, territory]
+        yield row
+        emitted += 1
+        if rng.random() < faults.duplicates:
+            summary.faults["transactions.duplicate"] += 1
+            if row[1] == "" or row[5] == "2026-13-45" or row[4] == "12,5O":
+                summary.quarantine_expected["transactions"] += 1
+            yield row
+            emitted += 1
+        _progress("transactions", i, n)
+    summary.rows["transactions"] += emitted
+
+
+def fiscal_calendar_rows(start: dt.date, days: int, summary: Summary) -> Iterator[list[str]]:
+    """A 4-4-5 calendar: fiscal years start on the first Sunday on or after 1 February."""
+
+    def fy_start(year: int) -> dt.date:
+        d = dt.date(year, 2, 1)
+        return d + dt.timedelta(days=(6 - d.weekday()) % 7)
+
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        year = day.year if day >= fy_start(day.year) else day.year - 1
+        week = min((day - fy_start(year)).days // 7 + 1, 53)
+        period = min((week - 1) // 13, 3)
+        in_quarter = min((week - 1) - period * 13, 12)
+        month = period * 3 + (0 if in_quarter < 4 else 1 if in_quarter < 8 else 2) + 1
+        summary.rows["fiscal_calendar"] += 1
+        yield [day.isoformat(), str(year + 1), str(period + 1), str(month), str(week)]
+
+
+HEADERS = {
+    "customers": ["customer_id", "first_name", "last_name", "email", "country", "territory", "signup_date"],
+    "transactions": [
+        "transaction_id",
+        "customer_id",
+        "product_id",
+        "quantity",
+        "amount",
+        "transaction_date",
+        "territory",
+    ],
+    "fiscal_calendar": ["calendar_date", "fiscal_year", "fiscal_quarter", "fiscal_month", "fiscal_week"],
+}
+
+
+def _write(
+    landing: Path, source: str, batch_date: str, rows: Iterator[list[str]], rows_per_file: int, summary: Summary
+) -> None:
+    folder = landing / source / batch_date
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{source}_*.csv"):
+        old.unlink()
+    part, handle, writer, in_file = 0, None, None, 0
+    summary.files[source] = []
+    try:
+        for row in rows:
+            if writer is None or in_file >= rows_per_file:
+                if handle:
+                    handle.close()
+                part += 1
+                path = folder / f"{source}_{part:03d}.csv"
+                summary.files[source].append(str(path))
+                handle = path.open("w", newline="", encoding="utf-8")
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(HEADERS[source])
+                in_file = 0
+            writer.writerow(row)
+            in_file += 1
+    finally:
+        if handle:
+            handle.close()
+
+
+def generate(
+    landing: Path,
+    batch_date: str,
+    customers: int,
+    transactions: int,
+    seed: int,
+    faults: FaultRates,
+    rows_per_file: int = 500_000,
+    calendar_days: int = 1096,
+) -> Summary:
+    rng = random.Random(seed)
+    day = dt.date.fromisoformat(batch_date)
+    summary = Summary(batch_date)
+    _write(
+        landing, "customers", batch_date, customer_rows(customers, day, rng, faults, summary), rows_per_file, summary
+    )
+    _write(
+        landing,
+        "transactions",
+        batch_date,
+        transaction_rows(transactions, customers, day, rng, faults, summary),
+        rows_per_file,
+        summary,
+    )
+    calendar_start = dt.date(day.year - 2, 1, 1)
+    _write(
+        landing,
+        "fiscal_calendar",
+        batch_date,
+        fiscal_calendar_rows(calendar_start, calendar_days, summary),
+        rows_per_file,
+        summary,
+    )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--landing", type=Path, required=True, help="landing zone folder")
+    p.add_argument("--batch-date", default="2026-01-01")
+    p.add_argument("--customers", type=int, default=1_000)
+    p.add_argument("--transactions", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--rows-per-file", type=int, default=500_000)
+    p.add_argument("--fault-rate", type=float, default=0.0, help="rate for every fault kind at once")
+    for kind in FaultRates.__dataclass_fields__:
+        p.add_argument(f"--{kind.replace('_', '-')}-rate", type=float, default=None, help=f"rate of {kind}")
+    args = p.parse_args(argv)
+    base = FaultRates.uniform(args.fault_rate)
+    faults = FaultRates(
+        **{
+            k: (getattr(args, f"{k}_rate") if getattr(args, f"{k}_rate") is not None else getattr(base, k))
+            for k in FaultRates.__dataclass_fields__
+        }
+    )
+    summary = generate(
+        args.landing, args.batch_date, args.customers, args.transactions, args.seed, faults, args.rows_per_file
+    )
+    print(json.dumps(summary.as_dict(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""The one SparkSession builder every job and test uses."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+from spark_apps.config import EnvConfig
+from spark_apps.spark_conf import spark_conf
+
+
+def build_session(env: EnvConfig, app_name: str, master: str | None = None) -> SparkSession:
+    """A session with the lake catalog configured; under spark-submit the master comes from the CLI."""
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    for key, value in spark_conf(env).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark

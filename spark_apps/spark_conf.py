@@ -1,0 +1,81 @@
+"""Spark configuration derived from the environment config, without importing pyspark.
+
+One function serves both consumers: the Airflow task factory passes it to ``spark-submit --conf``
+(so jars are on the classpath when the JVM starts), and the in-process session builder applies it
+to ``SparkSession.builder`` (tests, notebooks).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from spark_apps.config import CatalogConfig, ConfigError, EnvConfig
+
+ICEBERG_RUNTIME_PACKAGE = "snowpark_connect_deps_iceberg"
+ICEBERG_RUNTIME_GLOB = "iceberg-spark-runtime-3.5_2.12-*.jar"
+ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+DELTA_EXTENSIONS = "io.delta.sql.DeltaSparkSessionExtension"
+
+
+def bundled_iceberg_jar() -> str:
+    """Path of the Iceberg Spark runtime jar that a PyPI package ships (Scala 2.12 build only)."""
+    spec = importlib.util.find_spec(ICEBERG_RUNTIME_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            f"spark.iceberg_jar: 'bundled' needs the PyPI package {ICEBERG_RUNTIME_PACKAGE} (run `make install`)"
+        )
+    jars = sorted(Path(next(iter(spec.submodule_search_locations)), "jars").glob(ICEBERG_RUNTIME_GLOB))
+    if not jars:
+        raise ConfigError(f"spark.iceberg_jar: no {ICEBERG_RUNTIME_GLOB} inside {ICEBERG_RUNTIME_PACKAGE}")
+    return str(jars[-1])
+
+
+def catalog_conf(catalog: CatalogConfig, table_format: str) -> dict[str, str]:
+    """``spark.sql.catalog.<name>.*`` for Iceberg (hadoop, glue, rest) or Delta (unity)."""
+    prefix = f"spark.sql.catalog.{catalog.name}"
+    if table_format == "delta":
+        # Databricks/Unity: tables resolve through the workspace catalog; nothing to register.
+        return {}
+    conf = {prefix: "org.apache.iceberg.spark.SparkCatalog"}
+    if catalog.type == "hadoop":
+        conf[f"{prefix}.type"] = "hadoop"
+    elif catalog.type == "glue":
+        conf[f"{prefix}.catalog-impl"] = "org.apache.iceberg.aws.glue.GlueCatalog"
+        conf[f"{prefix}.io-impl"] = "org.apache.iceberg.aws.s3.S3FileIO"
+    elif catalog.type == "rest":
+        conf[f"{prefix}.type"] = "rest"
+        conf[f"{prefix}.uri"] = str(catalog.uri)
+    if catalog.warehouse:
+        conf[f"{prefix}.warehouse"] = catalog.warehouse
+    conf.update({f"{prefix}.{k}": v for k, v in catalog.properties.items()})
+    return conf
+
+
+def spark_conf(env: EnvConfig) -> dict[str, str]:
+    """Every Spark setting the pipelines need; user ``spark.conf`` entries win."""
+    conf: dict[str, str] = {
+        "spark.sql.session.timeZone": "UTC",
+        # Unparseable dates become null (and are quarantined) instead of raising upgrade exceptions.
+        "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.ui.showConsoleProgress": "false",
+    }
+    extensions = DELTA_EXTENSIONS if env.table_format == "delta" else ICEBERG_EXTENSIONS
+    conf["spark.sql.extensions"] = extensions
+    conf.update(catalog_conf(env.catalog, env.table_format))
+
+    jars = list(env.spark.jars)
+    if env.spark.iceberg_jar == "bundled" and env.table_format == "iceberg":
+        jars.insert(0, bundled_iceberg_jar())
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    if env.spark.packages:
+        conf["spark.jars.packages"] = ",".join(env.spark.packages)
+    if env.spark.python == "current":
+        conf["spark.pyspark.python"] = sys.executable
+        conf["spark.pyspark.driver.python"] = sys.executable
+    conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in env.spark.conf.items()})
+    return conf

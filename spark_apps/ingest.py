@@ -149,8 +149,11 @@ def type_rows(parsed: DataFrame, contract: SourceContract) -> DataFrame:
                 F.concat(F.lit(f"{col.name}: cannot parse '"), _shorten(raw), F.lit(f"' as {col.type}")),
             )
         )
-    reasons = F.concat(F.col("_shape_errors"), F.array(*checks))
-    return parsed.select(*LINE_COLUMNS, *typed_cols, "_extra", F.array_compact(reasons).alias("_reasons"))
+    # A structurally broken line (or file) reports only that: its fields are misaligned, so per-column
+    # errors would be noise.
+    shape = F.array_compact(F.col("_shape_errors"))
+    reasons = F.when(F.size(shape) > 0, shape).otherwise(F.array_compact(F.array(*checks)))
+    return parsed.select(*LINE_COLUMNS, *typed_cols, "_extra", reasons.alias("_reasons"))
 
 
 def parse_batch(

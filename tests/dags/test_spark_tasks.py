@@ -1,0 +1,46 @@
+"""The Spark task factory: the spark-submit command it produces, as the provider's own tests check it."""
+
+from __future__ import annotations
+
+from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from lakehouse.spark_tasks import spark_task
+
+from spark_apps.config import load_env
+from spark_apps.spark_conf import bundled_iceberg_jar
+
+
+def build_command(op: SparkSubmitOperator) -> list[str]:
+    """The exact command the operator's own hook would run."""
+    hook: SparkSubmitHook = op._get_hook()
+    return hook._build_spark_submit_command(op.application)
+
+
+def test_local_task_submits_the_app_with_jar_catalog_and_archive():
+    env = load_env("test")
+
+    op = spark_task(env, "ingest", "ingest_raw", ["--source", "customers"])
+    cmd = build_command(op)
+
+    assert cmd[:3] == ["spark-submit", "--master", "local[2]"]
+    assert f"spark.jars={bundled_iceberg_jar()}" in cmd
+    assert "spark.sql.catalog.lake.type=hadoop" in cmd
+    assert cmd[cmd.index("--py-files") + 1] == env.spark.py_files
+    assert cmd[-7:] == [op.application, "--env", "test", "--run-id", "{{ run_id }}", "--source", "customers"]
+    assert op.application.endswith("spark_apps/jobs/ingest_raw.py")
+    assert op.env_vars["PIPELINE_ENV"] == "test"
+
+
+def test_prod_task_uses_cluster_mode_packages_and_s3_artifacts(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_SPARK_EMR", '{"conn_type": "spark", "host": "yarn"}')
+    env = load_env("prod")
+
+    op = spark_task(env, "ingest", "ingest_raw")
+    cmd = build_command(op)
+
+    assert cmd[:3] == ["spark-submit", "--master", "yarn"]
+    assert cmd[cmd.index("--deploy-mode") + 1] == "cluster"
+    assert any(c.startswith("spark.jars.packages=org.apache.iceberg:iceberg-spark-runtime-3.5_2.12") for c in cmd)
+    assert not any(c.startswith("spark.jars=") for c in cmd)
+    assert op.application == "s3://acme-lakehouse/artifacts/jobs/ingest_raw.py"
+    assert cmd[cmd.index("--py-files") + 1] == "s3://acme-lakehouse/artifacts/spark_apps.zip"

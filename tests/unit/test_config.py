@@ -1,0 +1,150 @@
+"""Config loads for every environment, and every error names the file and the key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from spark_apps import config
+from spark_apps.config import ConfigError, load_contract, load_contracts, load_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def config_copy(tmp_path, monkeypatch) -> Path:
+    """A writable copy of config/ that the loader reads instead of the real one."""
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target)
+    monkeypatch.setenv(config.CONFIG_DIR_VAR, str(target))
+    config._contracts_in.cache_clear()
+    yield target
+    config._contracts_in.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["dev", "test", "prod"])
+def test_every_environment_loads_and_validates(name):
+    env = load_env(name)
+
+    assert env.name == name
+    assert env.catalog.name == "lake"
+
+
+def test_dev_is_fully_embedded(monkeypatch):
+    monkeypatch.delenv("PIPELINE_LAKE_ROOT", raising=False)
+    monkeypatch.delenv("PIPELINE_WAREHOUSE_PATH", raising=False)
+
+    env = load_env("dev")
+
+    assert env.lake.root == str(ROOT / "data" / "lake")
+    assert env.catalog.type == "hadoop"
+    assert env.warehouse.target == "duckdb"
+    assert env.warehouse.duckdb_path == str(ROOT / "data" / "warehouse" / "lakehouse.duckdb")
+    assert env.spark.backend == "spark_submit"
+
+
+def test_prod_points_at_s3_glue_and_redshift(monkeypatch):
+    monkeypatch.setenv("LAKE_BUCKET", "my-bucket")
+
+    env = load_env("prod")
+
+    assert env.lake.root == "s3://my-bucket/prod"
+    assert env.catalog.type == "glue"
+    assert env.warehouse.target == "redshift"
+    assert env.spark.deploy_mode == "cluster"
+
+
+def test_environment_is_chosen_by_pipeline_env(monkeypatch):
+    monkeypatch.setenv("PIPELINE_ENV", "prod")
+
+    assert load_env().name == "prod"
+
+
+def test_unknown_key_names_file_and_key(config_copy):
+    path = config_copy / "environments" / "dev.yaml"
+    path.write_text(path.read_text().replace("target: duckdb", "target: duckdb\n  targte: oops"))
+
+    with pytest.raises(ConfigError) as err:
+        load_env("dev")
+
+    assert str(path) in str(err.value)
+    assert "warehouse.targte" in str(err.value)
+
+
+def test_invalid_value_names_file_and_key(config_copy):
+    path = config_copy / "environments" / "dev.yaml"
+    path.write_text(path.read_text().replace("target: duckdb", "target: oracle"))
+
+    with pytest.raises(ConfigError, match=r"dev\.yaml: warehouse\.target: Input should be"):
+        load_env("dev")
+
+
+def test_cross_field_rule_is_enforced(config_copy):
+    path = config_copy / "environments" / "dev.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("  duckdb_path:")] + text[text.index("airflow:") :])
+
+    with pytest.raises(ConfigError, match=r"warehouse: Value error, target 'duckdb' needs 'duckdb_path'"):
+        load_env("dev")
+
+
+def test_missing_environment_variable_without_default_is_named(config_copy, monkeypatch):
+    path = config_copy / "environments" / "dev.yaml"
+    path.write_text(path.read_text().replace("${PIPELINE_LAKE_ROOT:-data/lake}", "${NO_SUCH_VAR}", 1))
+    monkeypatch.delenv("NO_SUCH_VAR", raising=False)
+
+    with pytest.raises(ConfigError, match="NO_SUCH_VAR is not set"):
+        load_env("dev")
+
+
+def test_unknown_environment_names_the_missing_file():
+    with pytest.raises(ConfigError, match=r"environments/staging\.yaml: file not found"):
+        load_env("staging")
+
+
+def test_shipped_contracts_load():
+    contracts = load_contracts()
+
+    assert {"customers", "transactions", "fiscal_calendar"} <= set(contracts)
+    assert contracts["transactions"].primary_key == ["transaction_id"]
+
+
+def test_contract_primary_key_must_be_a_column(config_copy):
+    path = config_copy / "sources" / "customers.yaml"
+    path.write_text(path.read_text().replace("primary_key: [customer_id]", "primary_key: [cust_key]"))
+
+    with pytest.raises(ConfigError, match=r"customers\.yaml: <root>: Value error, 'cust_key' is not a declared"):
+        load_contract(path)
+
+
+def test_contract_alias_cannot_map_to_two_columns(config_copy):
+    path = config_copy / "sources" / "customers.yaml"
+    path.write_text(path.read_text().replace("aliases: [email_address]", "aliases: [cust_id]"))
+
+    with pytest.raises(ConfigError, match="alias 'cust_id' maps to both 'customer_id' and 'email'"):
+        load_contract(path)
+
+
+def test_contract_type_is_validated_with_its_column_path(config_copy):
+    path = config_copy / "sources" / "transactions.yaml"
+    path.write_text(path.read_text().replace('type: "decimal(12,2)"', "type: money"))
+
+    with pytest.raises(ConfigError, match=r"transactions\.yaml: columns\.4\.type"):
+        load_contract(path)
+
+
+def test_canonical_name_is_case_insensitive_and_follows_aliases():
+    contract = load_contracts()["customers"]
+
+    assert contract.canonical_name("Customer_ID") == "customer_id"
+    assert contract.canonical_name("CUST_ID") == "customer_id"
+    assert contract.canonical_name("Region") == "territory"
+    assert contract.canonical_name("loyalty_tier") is None
+
+
+def test_export_path_is_safe_for_airflow_run_ids(test_env):
+    path = test_env.export_path("fact_transactions", "manual__2026-01-01T00:00:00+00:00")
+
+    assert path.endswith("/exports/fact_transactions/manual__2026-01-01T00_00_00_00_00")

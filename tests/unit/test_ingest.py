@@ -1,0 +1,133 @@
+"""Line-level parsing: every line ends loaded or with named reasons, and keeps its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spark_apps import ingest
+from spark_apps.config import load_contracts
+
+pytestmark = pytest.mark.spark
+
+CUSTOMERS = load_contracts()["customers"]
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return str(path)
+
+
+def parse(spark, contract, *paths: str):
+    groups: dict = {}
+    for p in paths:
+        header = Path(p).read_text(encoding="utf-8").splitlines()[0]
+        layout = ingest.plan_layout(contract, ingest.split_header(header, ",", '"'))
+        groups.setdefault(layout, []).append(p)
+    rows = ingest.parse_batch(spark, contract, groups).orderBy("_source_file", "_line").collect()
+    return {(Path(r["_source_file"]).name, r["_line"]): r for r in rows}
+
+
+def test_plan_layout_maps_case_and_aliases_and_keeps_extras():
+    layout = ingest.plan_layout(CUSTOMERS, ("CUST_ID", "Email_Address", "loyalty"))
+
+    assert layout.mapping == ((0, "customer_id"), (1, "email"))
+    assert layout.extras == ((2, "loyalty"),)
+    assert layout.file_errors == ()
+
+
+def test_plan_layout_flags_missing_required_column():
+    layout = ingest.plan_layout(CUSTOMERS, ("first_name", "email"))
+
+    assert layout.file_errors == ("file: required column 'customer_id' is missing from the header",)
+
+
+def test_valid_rows_are_typed_with_both_date_formats(spark, tmp_path):
+    f = write(tmp_path, "a.csv", "customer_id,first_name,signup_date\n1,Ann,2026-01-02\n2,\"Bo, B\",03/01/2026\n")
+
+    rows = parse(spark, CUSTOMERS, f)
+
+    assert rows[("a.csv", 2)]["_reasons"] == []
+    assert rows[("a.csv", 2)]["signup_date"].isoformat() == "2026-01-02"
+    assert rows[("a.csv", 3)]["first_name"] == "Bo, B"
+    assert rows[("a.csv", 3)]["signup_date"].isoformat() == "2026-01-03"
+
+
+def test_each_bad_line_gets_its_own_reasons_and_line_number(spark, tmp_path):
+    f = write(
+        tmp_path,
+        "b.csv",
+        "customer_id,first_name,signup_date\n"
+        "abc,A,2026-01-01\n"  # line 2: wrong type
+        ",B,2026-01-01\n"  # line 3: required value missing
+        '4,"unclosed,2026-01-01\n'  # line 4: unbalanced quote
+        "5,E,2026-01-01,surplus\n"  # line 5: too many fields
+        "6,F,31/31/2026\n"  # line 6: unparseable date
+        "7,G\n",  # line 7: too few fields
+    )
+
+    rows = parse(spark, CUSTOMERS, f)
+
+    assert rows[("b.csv", 2)]["_reasons"] == ["customer_id: cannot parse 'abc' as long"]
+    assert rows[("b.csv", 3)]["_reasons"] == ["customer_id: required value is missing"]
+    assert rows[("b.csv", 4)]["_reasons"] == ["malformed: unbalanced quote"]
+    assert rows[("b.csv", 5)]["_reasons"] == ["malformed: expected 3 fields, found 4"]
+    assert rows[("b.csv", 6)]["_reasons"] == ["signup_date: cannot parse '31/31/2026' as date"]
+    assert rows[("b.csv", 7)]["_reasons"] == ["malformed: expected 3 fields, found 2"]
+
+
+def test_cr_only_and_crlf_endings_give_the_same_rows(spark, tmp_path):
+    lf = write(tmp_path, "lf.csv", "customer_id,first_name\n1,A\n2,B\n")
+    cr = write(tmp_path, "cr.csv", "customer_id,first_name\r1,A\r2,B\r")
+    crlf = write(tmp_path, "crlf.csv", "customer_id,first_name\r\n1,A\r\n2,B\r\n")
+
+    rows = parse(spark, CUSTOMERS, lf, cr, crlf)
+
+    for name in ("lf.csv", "cr.csv", "crlf.csv"):
+        assert [rows[(name, i)]["first_name"] for i in (2, 3)] == ["A", "B"]
+        assert all(rows[(name, i)]["_reasons"] == [] for i in (2, 3))
+    assert len(rows) == 6
+
+
+def test_files_with_different_headers_load_side_by_side(spark, tmp_path):
+    a = write(tmp_path, "a.csv", "customer_id,email\n1,a@x\n")
+    b = write(tmp_path, "b.csv", "EMAIL,Cust_Id,loyalty\nb@x,2,gold\n")
+
+    rows = parse(spark, CUSTOMERS, a, b)
+
+    assert (rows[("a.csv", 2)]["customer_id"], rows[("a.csv", 2)]["email"]) == (1, "a@x")
+    assert (rows[("b.csv", 2)]["customer_id"], rows[("b.csv", 2)]["email"]) == (2, "b@x")
+    assert rows[("b.csv", 2)]["_extra"] == {"loyalty": "gold"}
+    assert rows[("a.csv", 2)]["_extra"] is None
+
+
+def test_a_file_missing_a_required_column_quarantines_every_row(spark, tmp_path):
+    f = write(tmp_path, "c.csv", "first_name,email\nA,a@x\nB,b@x\n")
+
+    rows = parse(spark, CUSTOMERS, f)
+
+    assert [r["_reasons"] for r in rows.values()] == [
+        ["file: required column 'customer_id' is missing from the header"]
+    ] * 2
+
+
+def test_long_values_are_shortened_in_reasons(spark, tmp_path):
+    f = write(tmp_path, "d.csv", f"customer_id,first_name\n{'9' * 300}x,A\n")
+
+    (row,) = parse(spark, CUSTOMERS, f).values()
+
+    assert row["_reasons"] == [f"customer_id: cannot parse '{'9' * 80}…' as long"]
+
+
+def test_raw_and_quarantine_split_conserves_rows(spark, tmp_path):
+    f = write(tmp_path, "e.csv", "customer_id,first_name\n1,A\nx,B\n3,C\n")
+    groups = {ingest.plan_layout(CUSTOMERS, ("customer_id", "first_name")): [f]}
+    batch = ingest.with_audit(ingest.parse_batch(spark, CUSTOMERS, groups), "customers/d", "2026-01-01", "run1")
+
+    raw, quarantined = ingest.raw_rows(batch, CUSTOMERS), ingest.quarantine_rows(batch)
+
+    assert raw.count() == 2
+    assert [(r["_line"], r["_raw"]) for r in quarantined.collect()] == [(3, "x,B")]
+    assert {"_batch_id", "_source_file", "_line", "_ingested_at", "_ingest_date", "_run_id"} <= set(raw.columns)

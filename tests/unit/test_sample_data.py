@@ -1,0 +1,46 @@
+"""The generator is deterministic and counts the faults it injects exactly."""
+
+from __future__ import annotations
+
+import csv
+
+from spark_apps.sample_data import FaultRates, generate
+
+
+def read_all(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
+
+
+def test_same_seed_gives_identical_files(tmp_path):
+    generate(tmp_path / "a", "2026-01-01", 50, 500, seed=3, faults=FaultRates.uniform(0.05))
+    generate(tmp_path / "b", "2026-01-01", 50, 500, seed=3, faults=FaultRates.uniform(0.05))
+
+    assert read_all(tmp_path / "a") == read_all(tmp_path / "b")
+
+
+def test_different_seed_gives_different_data(tmp_path):
+    generate(tmp_path / "a", "2026-01-01", 50, 500, seed=3, faults=FaultRates())
+    generate(tmp_path / "b", "2026-01-01", 50, 500, seed=4, faults=FaultRates())
+
+    assert read_all(tmp_path / "a") != read_all(tmp_path / "b")
+
+
+def test_sizes_files_and_fault_counts_match_the_summary(tmp_path):
+    summary = generate(tmp_path, "2026-01-01", 100, 1000, seed=1, faults=FaultRates.uniform(0.05), rows_per_file=400)
+
+    tx_files = sorted((tmp_path / "transactions" / "2026-01-01").glob("*.csv"))
+    tx_rows = [row for f in tx_files for row in list(csv.reader(f.open()))[1:]]
+    assert len(tx_files) == 3  # 1000 rows + duplicates, 400 per file
+    assert len(tx_rows) == summary.rows["transactions"] == 1000 + summary.faults["transactions.duplicate"]
+    unparseable = [r for r in tx_rows if r[1] == "" or r[4] == "12,5O" or r[5] == "2026-13-45"]
+    assert len(unparseable) == summary.quarantine_expected["transactions"] > 0
+    orphan_ids = {r[0] for r in tx_rows if r[1] and int(r[1]) > 100}
+    assert summary.faults["transactions.orphan_customer"] == len(orphan_ids)
+
+
+def test_clean_generation_has_no_faults(tmp_path):
+    summary = generate(tmp_path, "2026-01-01", 20, 100, seed=1, faults=FaultRates())
+
+    assert summary.quarantine_expected == {}
+    assert summary.faults == {}
+    assert summary.rows == {"customers": 20, "transactions": 100, "fiscal_calendar": 1096}

@@ -1,0 +1,112 @@
+"""Warehouse loading into a real DuckDB file: MERGE from staging, reconciliation, atomicity."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from lakehouse import warehouse
+from lakehouse.warehouse import ReconciliationError, check_reconciliation, load_duckdb, merge_sql
+
+from spark_apps.config import WarehouseConfig
+
+COLUMNS = ["customer_key", "customer_id", "first_name", "last_name", "email", "country", "territory",
+           "signup_date", "attr_hash"]
+
+
+def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None) -> str:
+    """Write an export the way the Spark job does: Parquet files plus a manifest."""
+    folder.mkdir(parents=True)
+    table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
+    pq.write_table(table, folder / "part-0.parquet")
+    manifest = {"table": "dim_customer", "run_id": folder.name, "path": str(folder), "keys": ["customer_key"],
+                "rows": len(rows) if manifest_rows is None else manifest_rows, "measures": {}, "columns": COLUMNS}
+    (folder / "_manifest.json").write_text(json.dumps(manifest))
+    return str(folder)
+
+
+def customer(key: int, email: str) -> tuple:
+    return (key, key, "F", "L", email, "US", "NA", None, f"h-{email}")
+
+
+@pytest.fixture
+def cfg(tmp_path) -> WarehouseConfig:
+    return WarehouseConfig(target="duckdb", schema="analytics", duckdb_path=str(tmp_path / "wh.duckdb"))
+
+
+def emails(cfg: WarehouseConfig) -> dict[int, str]:
+    with duckdb.connect(cfg.duckdb_path, read_only=True) as con:
+        return dict(con.execute("select customer_key, email from analytics.dim_customer").fetchall())
+
+
+def test_merge_sql_template_renders_keys_updates_and_inserts():
+    sql = merge_sql("analytics.f", "stg_f", ["id"], ["id", "a", "b"])
+
+    assert sql == (
+        "-- Staging + MERGE, shared by every warehouse target (DuckDB, PostgreSQL 15+, Redshift).\n"
+        "-- Rendered by plugins/lakehouse/warehouse.py; runs inside the load's transaction.\n"
+        "MERGE INTO analytics.f AS t\nUSING stg_f AS s\nON t.id = s.id\n"
+        "WHEN MATCHED THEN UPDATE SET a = s.a, b = s.b\n"
+        "WHEN NOT MATCHED THEN INSERT (id, a, b)\nVALUES (s.id, s.a, s.b);"
+    )
+
+
+def test_loading_twice_gives_no_duplicates(cfg, tmp_path):
+    path = export(tmp_path / "run1", [customer(1, "a@x"), customer(2, "b@x")])
+
+    load_duckdb(cfg, path)
+    result = load_duckdb(cfg, path)
+
+    assert result.rows_in_target == 2
+    assert emails(cfg) == {1: "a@x", 2: "b@x"}
+
+
+def test_changed_rows_are_updated_and_new_rows_inserted(cfg, tmp_path):
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x"), customer(2, "b@x")]))
+
+    load_duckdb(cfg, export(tmp_path / "run2", [customer(2, "b@new"), customer(3, "c@x")]))
+
+    assert emails(cfg) == {1: "a@x", 2: "b@new", 3: "c@x"}
+
+
+def test_reconciliation_mismatch_rolls_back_and_keeps_old_state(cfg, tmp_path):
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x")]))
+
+    bad = export(tmp_path / "run2", [customer(1, "changed@x"), customer(2, "b@x")], manifest_rows=3)
+    with pytest.raises(ReconciliationError, match="rows: exported 3, warehouse 2"):
+        load_duckdb(cfg, bad)
+
+    assert emails(cfg) == {1: "a@x"}
+
+
+def test_failure_mid_load_leaves_previous_state(cfg, tmp_path, monkeypatch):
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x")]))
+
+    def exploding_reconcile(*args, **kwargs):
+        raise RuntimeError("connection lost after MERGE")
+
+    monkeypatch.setattr(warehouse, "check_reconciliation", exploding_reconcile)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        load_duckdb(cfg, export(tmp_path / "run2", [customer(1, "changed@x"), customer(2, "b@x")]))
+
+    assert emails(cfg) == {1: "a@x"}
+
+
+def test_check_reconciliation_compares_exact_decimal_sums():
+    manifest = {"table": "f", "rows": 2, "measures": {"amount": "10.10", "fee": ""}}
+
+    ok = check_reconciliation(manifest, (2, Decimal("10.10"), None))
+    assert ok.sums == {"amount": "10.10", "fee": "0"}
+
+    with pytest.raises(ReconciliationError, match=r"sum\(amount\): exported 10.10, warehouse 10.11"):
+        check_reconciliation(manifest, (2, Decimal("10.11"), None))
+
+
+def test_missing_manifest_is_a_clear_error(cfg, tmp_path):
+    with pytest.raises(FileNotFoundError, match="export manifest missing"):
+        load_duckdb(cfg, str(tmp_path / "nothing"))

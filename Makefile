@@ -36,11 +36,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 
 # The archive every Spark backend ships with --py-files (versioned inside by spark_apps.__version__).
 package: install
-	@$(BIN)/python -c "import pathlib, zipfile; \
-	  pathlib.Path('dist').mkdir(exist_ok=True); \
-	  z = zipfile.ZipFile('dist/spark_apps.zip', 'w', zipfile.ZIP_DEFLATED); \
-	  [z.write(p, p.as_posix()) for p in sorted(pathlib.Path('spark_apps').rglob('*.py'))]; z.close()"
-	@echo "built dist/spark_apps.zip"
+	@$(BIN)/python -m spark_apps.archive dist/spark_apps.zip
 
 airflow-db: install
 	@test -f $(AIRFLOW_HOME)/airflow.db || $(BIN)/airflow db migrate > /dev/null

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -31,6 +32,8 @@ os.environ.update(
     }
 )
 sys.path.insert(0, str(ROOT / "plugins"))
+# py4j logs from garbage-collected gateways after pytest closed its streams; nothing useful is lost.
+logging.getLogger("py4j").setLevel(logging.ERROR)
 
 
 @pytest.fixture(scope="session")

@@ -30,14 +30,17 @@ PARSE_SCRIPT = textwrap.dedent(
     for path in sorted((__import__("pathlib").Path(sys.argv[1]) / "dags").glob("*.py")):
         start = time.perf_counter()
         bag = DagBag(dag_folder=str(path))
-        out["files"][path.name] = {"seconds": time.perf_counter() - start, "errors": {k: str(v) for k, v in bag.import_errors.items()}}
+        errors = {k: str(v) for k, v in bag.import_errors.items()}
+        out["files"][path.name] = {"seconds": time.perf_counter() - start, "errors": errors}
     bag = DagBag(dag_folder=sys.argv[1] + "/dags")
     out["dags"] = {
         dag_id: {
             "tags": sorted(dag.tags),
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "type": type(t).__name__,
                                   "outlets": [a.name for a in t.outlets]} for t in dag.tasks},
-            "schedule_assets": sorted(a.name for a in getattr(getattr(dag.timetable, "asset_condition", None), "objects", [])),
+            "schedule_assets": sorted(
+                a.name for a in getattr(getattr(dag.timetable, "asset_condition", None), "objects", [])
+            ),
             "params": sorted(dag.params.keys()),
         }
         for dag_id, dag in bag.dags.items()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from lakehouse.spark_tasks import spark_task
 
+from lakehouse.spark_tasks import spark_task
 from spark_apps.config import load_env
 from spark_apps.spark_conf import bundled_iceberg_jar
 

@@ -103,7 +103,10 @@ def test_rerunning_the_warehouse_load_changes_nothing(e2e):
 
     proc = subprocess.run(
         [AIRFLOW, "dags", "test", "processing_to_warehouse", BATCH_DATE],
-        env=e2e["env"], capture_output=True, text=True, timeout=900,
+        env=e2e["env"],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
     assert proc.returncode == 0, proc.stdout[-3000:]

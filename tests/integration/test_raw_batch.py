@@ -23,8 +23,15 @@ def batch_rows(spark, table: str, batch_date: str) -> int:
 @pytest.fixture(scope="module")
 def landed(test_env):
     date = "2030-03-01"
-    summary = generate(Path(test_env.lake.root) / "landing", date, 50, 2000, seed=11,
-                       faults=FaultRates.uniform(0.02), rows_per_file=800)
+    summary = generate(
+        Path(test_env.lake.root) / "landing",
+        date,
+        50,
+        2000,
+        seed=11,
+        faults=FaultRates.uniform(0.02),
+        rows_per_file=800,
+    )
     return date, summary
 
 

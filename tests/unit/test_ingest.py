@@ -45,7 +45,7 @@ def test_plan_layout_flags_missing_required_column():
 
 
 def test_valid_rows_are_typed_with_both_date_formats(spark, tmp_path):
-    f = write(tmp_path, "a.csv", "customer_id,first_name,signup_date\n1,Ann,2026-01-02\n2,\"Bo, B\",03/01/2026\n")
+    f = write(tmp_path, "a.csv", 'customer_id,first_name,signup_date\n1,Ann,2026-01-02\n2,"Bo, B",03/01/2026\n')
 
     rows = parse(spark, CUSTOMERS, f)
 

@@ -10,13 +10,22 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from lakehouse import warehouse
 from lakehouse.warehouse import ReconciliationError, check_reconciliation, load_duckdb, merge_sql
-
 from spark_apps.config import WarehouseConfig
 
-COLUMNS = ["customer_key", "customer_id", "first_name", "last_name", "email", "country", "territory",
-           "signup_date", "attr_hash"]
+COLUMNS = [
+    "customer_key",
+    "customer_id",
+    "first_name",
+    "last_name",
+    "email",
+    "country",
+    "territory",
+    "signup_date",
+    "attr_hash",
+]
 
 
 def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None) -> str:
@@ -24,8 +33,15 @@ def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None) ->
     folder.mkdir(parents=True)
     table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
     pq.write_table(table, folder / "part-0.parquet")
-    manifest = {"table": "dim_customer", "run_id": folder.name, "path": str(folder), "keys": ["customer_key"],
-                "rows": len(rows) if manifest_rows is None else manifest_rows, "measures": {}, "columns": COLUMNS}
+    manifest = {
+        "table": "dim_customer",
+        "run_id": folder.name,
+        "path": str(folder),
+        "keys": ["customer_key"],
+        "rows": len(rows) if manifest_rows is None else manifest_rows,
+        "measures": {},
+        "columns": COLUMNS,
+    }
     (folder / "_manifest.json").write_text(json.dumps(manifest))
     return str(folder)
 

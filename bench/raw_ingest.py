@@ -4,8 +4,9 @@
 
 Both sides start from the same landed CSV files and end in an Iceberg table:
 - floor:    spark.read.csv(header) → append to an Iceberg table (all strings, no checks);
-- pipeline: ingest_batch (line numbers, per-file headers, typing, reasons, raw + quarantine commits,
-            manifest MERGE, conservation check).
+- pipeline: file validation (checksum, UTF-8, header) + ingest_plan (line numbers, per-file headers,
+            typing, duplicate keys, reasons, raw + quarantine commits, manifest MERGE, watermark,
+            conservation check): what one landing_to_raw group does.
 Each is run --repeat times, alternating, on one warm SparkSession; the best run of each counts.
 The last line is `name=value` pairs; `ingest_vs_io_floor` is the figure to watch.
 """
@@ -39,7 +40,8 @@ def main() -> None:
         }
     )
     from spark_apps.config import load_contract_by_name, load_env
-    from spark_apps.raw_batch import ingest_batch
+    from spark_apps.landing import LocalStore, plan_batch
+    from spark_apps.raw_batch import ingest_plan
     from spark_apps.sample_data import FaultRates, generate
     from spark_apps.session import build_session
     from spark_apps.table_io import TableIO
@@ -69,7 +71,8 @@ def main() -> None:
     def pipeline() -> float:
         nonlocal result
         start = time.perf_counter()
-        result = ingest_batch(io, env, contract, date, "bench")
+        plan = plan_batch(LocalStore(), env.lake.root, contract, [date])
+        result = ingest_plan(io, env, contract, plan, "bench")
         return time.perf_counter() - start
 
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lake.bench")

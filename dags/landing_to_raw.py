@@ -1,12 +1,18 @@
 """Landing → raw: each source's files for the batch date become rows in raw.<source> or quarantine.
 
-One task group per contract in config/sources: adding a source adds a group, with no code change.
-Each ingest task proves conservation (rows read = loaded + quarantined) and fails if it does not hold.
+One task group per contract in config/sources (adding a source adds a group, with no code change):
+- wait_for_files (prod only): a deferrable S3 sensor for the batch folder;
+- validate_files: checksums, UTF-8, empty files, headers against the contract; bad files are moved
+  to quarantine/files/<source>/<batch>/ with a reason.json; writes the batch plan;
+- ingest: the Spark job loads the plan, skips re-delivered files, quarantines bad rows, and fails
+  unless rows read = rows loaded + rows quarantined.
+Params: batch_date (default: the run's date) and mode (incremental, or full_refresh to reload every
+landing folder of every source).
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Param, TaskGroup, dag
+from airflow.sdk import Param, TaskGroup, dag, task
 
 from lakehouse.assets import table_asset
 from lakehouse.dag_settings import BATCH_DATE, TAGS, default_args, env, start_date
@@ -14,6 +20,31 @@ from lakehouse.spark_tasks import spark_task
 from spark_apps.config import load_contracts
 
 cfg = env()
+
+
+@task(task_id="validate_files")
+def validate_files(source: str, batch_date: str, mode: str, run_id: str | None = None) -> str:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from lakehouse.landing_tasks import NoFilesLanded, validate_batch
+
+    try:
+        return validate_batch(cfg, source, batch_date, mode, run_id or "manual")
+    except NoFilesLanded as exc:
+        raise AirflowSkipException(str(exc)) from exc
+
+
+def wait_for_files(source: str):
+    from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
+
+    return S3KeySensor(
+        task_id="wait_for_files",
+        bucket_key=f"{cfg.lake.root}/landing/{source}/{BATCH_DATE}/*",
+        wildcard_match=True,
+        aws_conn_id=cfg.lake.aws_conn_id,
+        deferrable=True,
+        timeout=60 * (cfg.airflow.landing_sensor_timeout_minutes or 0),
+    )
 
 
 @dag(
@@ -31,19 +62,28 @@ cfg = env()
             format="date",
             description="Landing folder date to load (default: the run's logical date)",
         ),
+        "mode": Param(
+            "incremental",
+            enum=["incremental", "full_refresh"],
+            description="full_refresh reloads every landing folder and rebuilds raw from scratch",
+        ),
     },
     doc_md=__doc__,
 )
 def landing_to_raw() -> None:
     for name in load_contracts():
         with TaskGroup(group_id=name):
-            spark_task(
+            plan = validate_files(source=name, batch_date=BATCH_DATE, mode="{{ params.mode }}")
+            ingest = spark_task(
                 cfg,
                 task_id="ingest",
                 app="ingest_raw",
-                args=["--source", name, "--batch-date", BATCH_DATE],
+                args=["--source", name, "--plan", f"{{{{ ti.xcom_pull(task_ids='{name}.validate_files') }}}}"],
                 outlets=[table_asset("raw", name)],
             )
+            if cfg.airflow.landing_sensor_timeout_minutes and cfg.lake.root.startswith("s3://"):
+                wait_for_files(name) >> plan
+            plan >> ingest
 
 
 landing_to_raw()

@@ -41,6 +41,7 @@ class _Strict(BaseModel):
 
 class LakeConfig(_Strict):
     root: str = Field(description="Local folder or URI (s3://bucket/prefix) holding every zone.")
+    aws_conn_id: str = Field(default="aws_default", description="Airflow connection for an s3:// lake.")
 
     def path(self, *parts: str) -> str:
         return "/".join([self.root.rstrip("/"), *[p.strip("/") for p in parts]])
@@ -99,6 +100,9 @@ class AirflowConfig(_Strict):
     retries: int = Field(default=2, ge=0)
     retry_delay_minutes: float = Field(default=5, ge=0)
     landing_schedule: str | None = "@daily"
+    landing_sensor_timeout_minutes: int | None = Field(
+        default=None, gt=0, description="Wait this long for a batch's files to land (None: no sensor)."
+    )
     start_date: str = "2026-01-01"
 
 
@@ -140,11 +144,14 @@ class ColumnSpec(_Strict):
     aliases: list[str] = []
     pii: bool = False
     formats: list[str] = Field(default=[], description="Accepted date/timestamp formats, tried in order.")
+    max_length: int | None = Field(default=None, gt=0, description="Longer string values are quarantined.")
 
     @model_validator(mode="after")
     def _formats_only_for_temporal(self) -> ColumnSpec:
         if self.formats and self.type not in ("date", "timestamp"):
             raise ValueError(f"column '{self.name}': 'formats' only applies to date/timestamp columns")
+        if self.max_length and self.type != "string":
+            raise ValueError(f"column '{self.name}': 'max_length' only applies to string columns")
         return self
 
 
@@ -165,7 +172,7 @@ class SourceContract(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = ""
     glob: str = "*.csv"
-    format: Literal["csv"] = "csv"
+    format: Literal["csv", "json", "parquet"] = "csv"
     reader: ReaderOptions = ReaderOptions()
     columns: list[ColumnSpec] = Field(min_length=1)
     primary_key: list[str] = Field(min_length=1)

@@ -1,4 +1,5 @@
-"""Landing → raw: turn delivered CSV lines into typed rows or quarantined rows with reasons.
+"""Landing → raw: turn delivered rows (CSV, JSON lines, Parquet) into typed rows or quarantined rows
+with reasons.
 
 Files are read whole and split into lines here (not by Spark's CSV reader) so that every row keeps
 its exact file and line number, CR-only endings work, and a malformed line can never shift or swallow
@@ -10,59 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_apps.config import ColumnSpec, SourceContract
+from spark_apps.layout import HeaderLayout, plan_layout
 
 LINE_BREAK = r"\r\n|\r|\n"
 MAX_VALUE_IN_REASON = 80
 
 LINE_COLUMNS = ["_source_file", "_line", "_raw"]
-
-
-@dataclass(frozen=True)
-class HeaderLayout:
-    """How one file's header maps onto the contract."""
-
-    fields: tuple[str, ...]
-    mapping: tuple[tuple[int, str], ...]  # (position, canonical column)
-    extras: tuple[tuple[int, str], ...] = ()  # (position, delivered name) of columns the contract lacks
-    file_errors: tuple[str, ...] = ()
-
-    @property
-    def canonical(self) -> set[str]:
-        return {name for _, name in self.mapping}
-
-
-def split_header(header_line: str, delimiter: str, quote: str) -> tuple[str, ...]:
-    """Header fields, unquoted. Headers hold names, so a simple split is sufficient."""
-    return tuple(f.strip().strip(quote).strip() for f in header_line.split(delimiter))
-
-
-def plan_layout(contract: SourceContract, fields: Sequence[str]) -> HeaderLayout:
-    """Map delivered header names to canonical columns (case-insensitive, aliases) and apply drift policy."""
-    mapping: dict[int, str] = {}
-    extras: dict[int, str] = {}
-    errors: list[str] = []
-    for pos, name in enumerate(fields):
-        canonical = contract.canonical_name(name)
-        if canonical is None:
-            extras[pos] = name
-        elif canonical in mapping.values():
-            errors.append(f"file: column '{canonical}' appears twice in the header")
-        else:
-            mapping[pos] = canonical
-    present = set(mapping.values())
-    for col in contract.columns:
-        if not col.nullable and col.name not in present:
-            errors.append(f"file: required column '{col.name}' is missing from the header")
-    if extras and contract.drift.extra_columns == "reject":
-        errors.extend(f"file: unexpected column '{name}'" for name in extras.values())
-    return HeaderLayout(tuple(fields), tuple(mapping.items()), tuple(extras.items()), tuple(errors))
 
 
 def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
@@ -121,8 +81,9 @@ def _typed(col: ColumnSpec) -> Column:
         return raw
     if col.type in ("date", "timestamp"):
         fn = F.to_date if col.type == "date" else F.to_timestamp
-        parsers = [fn(raw, fmt) for fmt in col.formats] or [raw.cast(col.type)]
-        return F.coalesce(*parsers) if len(parsers) > 1 else parsers[0]
+        # Declared formats first; ISO text (what Parquet and JSON writers produce) always parses.
+        parsers = [fn(raw, fmt) for fmt in col.formats] + [raw.cast(col.type)]
+        return F.coalesce(*parsers)
     return F.trim(raw).cast(col.type)
 
 
@@ -143,6 +104,15 @@ def type_rows(parsed: DataFrame, contract: SourceContract) -> DataFrame:
         typed_cols.append(typed_expr.alias(col.name))
         if not col.nullable:
             checks.append(F.when(raw.isNull(), F.lit(f"{col.name}: required value is missing")))
+        if col.max_length:
+            checks.append(
+                F.when(
+                    F.length(raw) > col.max_length,
+                    F.concat(
+                        F.lit(f"{col.name}: longer than {col.max_length} characters ("), F.length(raw), F.lit(")")
+                    ),
+                )
+            )
         checks.append(
             F.when(
                 raw.isNotNull() & typed.isNull(),
@@ -159,15 +129,109 @@ def type_rows(parsed: DataFrame, contract: SourceContract) -> DataFrame:
 def parse_batch(
     spark: SparkSession, contract: SourceContract, files_by_layout: dict[HeaderLayout, list[str]]
 ) -> DataFrame:
-    """All files of a batch, each parsed with its own header, as one typed frame with ``_reasons``."""
+    """All CSV files of a batch, each parsed with its own header, as one typed frame with ``_reasons``."""
     frames = [
         type_rows(parse_lines(read_lines(spark, files), contract, layout), contract)
         for layout, files in files_by_layout.items()
     ]
+    return _union(frames)
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
     return result
+
+
+def parse_json_lines(lines: DataFrame, contract: SourceContract) -> DataFrame:
+    """JSON lines → canonical string columns. Keys match case-insensitively and through aliases, per row."""
+    fields = F.transform_keys(F.from_json("_raw", "map<string,string>"), lambda k, _: F.lower(k))
+    known: list[str] = []
+    canonical = []
+    for col in contract.columns:
+        spellings = [col.name, *[a.lower() for a in col.aliases]]
+        known.extend(spellings)
+        canonical.append(F.coalesce(*[F.element_at(fields, F.lit(sp)) for sp in spellings]).alias(col.name))
+    extra = F.map_filter(fields, lambda k, _: ~k.isin(*known))
+    shape = [F.when(fields.isNull(), F.lit("malformed: not a JSON object"))]
+    if contract.drift.extra_columns == "reject":
+        shape.append(
+            F.when(F.size(extra) > 0, F.concat(F.lit("unexpected fields: "), F.array_join(F.map_keys(extra), ", ")))
+        )
+    return lines.select(
+        *LINE_COLUMNS,
+        *canonical,
+        F.when(F.size(extra) > 0, extra).alias("_extra"),
+        F.array(*shape).alias("_shape_errors"),
+    )
+
+
+def parse_parquet(spark: SparkSession, contract: SourceContract, files: Sequence[str]) -> DataFrame:
+    """Parquet files → canonical string columns; ``_line`` is the 1-based row position in its file.
+
+    Files are grouped by schema (read from footers only), so files whose columns differ in name,
+    case or type load side by side. Typed values pass through their text form, which the contract's
+    types parse exactly (ISO dates and timestamps, plain decimals).
+    """
+    groups: dict[str, list[str]] = {}
+    schemas = {}
+    for f in files:
+        schema = spark.read.parquet(f).schema
+        groups.setdefault(schema.simpleString(), []).append(f)
+        schemas[schema.simpleString()] = schema
+    frames = []
+    for key, group in groups.items():
+        names = [fld.name for fld in schemas[key].fields]
+        layout = plan_layout(contract, names)
+        df = spark.read.parquet(*group)
+        canonical = [F.col(f"`{names[pos]}`").cast("string").alias(name) for pos, name in layout.mapping] + [
+            F.lit(None).cast("string").alias(c.name) for c in contract.columns if c.name not in layout.canonical
+        ]
+        extras = (
+            F.create_map(
+                *[x for pos, name in layout.extras for x in (F.lit(name), F.col(f"`{names[pos]}`").cast("string"))]
+            )
+            if layout.extras
+            else F.lit(None).cast("map<string,string>")
+        )
+        parsed = df.select(
+            F.col("_metadata.file_path").alias("_source_file"),
+            (F.col("_metadata.row_index") + 1).alias("_line"),
+            F.to_json(F.struct(*[F.col(f"`{n}`") for n in names])).alias("_raw"),
+            *canonical,
+            extras.alias("_extra"),
+            F.array(*[F.lit(e) for e in layout.file_errors]).alias("_shape_errors"),
+        )
+        frames.append(type_rows(parsed, contract))
+    return _union(frames)
+
+
+AUDIT_DDL = (
+    "_batch_id string, _source_file string, _line long, _run_id string, _ingested_at timestamp, _ingest_date date"
+)
+QUARANTINE_DDL = (
+    "_source_file string, _line long, _raw string, _reasons array<string>, _batch_id string, _run_id string,"
+    " _ingested_at timestamp, _ingest_date date"
+)
+
+
+def raw_ddl(contract: SourceContract) -> str:
+    """The raw table's schema: contract columns, kept extra columns, audit columns."""
+    cols = ", ".join(f"{c.name} {c.type}" for c in contract.columns)
+    return f"{cols}, _extra map<string,string>, {AUDIT_DDL}"
+
+
+def mark_duplicate_keys(batch: DataFrame, keys: list[str]) -> DataFrame:
+    """Within a batch, the first valid row of a primary key (by file, line) wins; later ones are quarantined
+    with the location of the first, so a conflicting re-send inside one delivery is never silently merged."""
+    valid = F.size("_reasons") == 0
+    w = Window.partitionBy(F.col("_batch_id"), valid, *[F.col(k) for k in keys]).orderBy("_source_file", "_line")
+    first_seen = F.first(F.concat_ws(":", "_source_file", F.col("_line").cast("string"))).over(w)
+    reason = F.concat(F.lit(f"duplicate primary key ({', '.join(keys)}): first seen at "), first_seen)
+    return batch.withColumn(
+        "_reasons", F.when(valid & (F.row_number().over(w) > 1), F.array(reason)).otherwise(F.col("_reasons"))
+    )
 
 
 def with_audit(df: DataFrame, batch_id: str, batch_date: str, run_id: str) -> DataFrame:
@@ -182,20 +246,10 @@ def with_audit(df: DataFrame, batch_id: str, batch_date: str, run_id: str) -> Da
 
 def raw_rows(batch: DataFrame, contract: SourceContract) -> DataFrame:
     """Valid rows in raw-table shape: contract columns, kept extra columns, audit columns."""
-    return batch.where(F.size("_reasons") == 0).select(
-        *[c.name for c in contract.columns],
-        "_extra",
-        "_batch_id",
-        "_source_file",
-        "_line",
-        "_run_id",
-        "_ingested_at",
-        "_ingest_date",
-    )
+    names = [c.name for c in contract.columns] + ["_extra", *[c.split()[0] for c in AUDIT_DDL.split(", ")]]
+    return batch.where(F.size("_reasons") == 0).select(*names)
 
 
 def quarantine_rows(batch: DataFrame) -> DataFrame:
     """Invalid rows as delivered, with the rules they failed."""
-    return batch.where(F.size("_reasons") > 0).select(
-        "_source_file", "_line", "_raw", "_reasons", "_batch_id", "_run_id", "_ingested_at", "_ingest_date"
-    )
+    return batch.where(F.size("_reasons") > 0).select(*[c.split()[0] for c in QUARANTINE_DDL.split(", ")])

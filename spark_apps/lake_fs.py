@@ -40,6 +40,17 @@ def read_first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> 
         stream.close()
 
 
+def read_text(spark: SparkSession, path: str) -> str:
+    """Read a small UTF-8 text file (a plan or manifest) whole."""
+    jvm = spark.sparkContext._jvm
+    fs, hpath = _fs_and_path(spark, path)
+    stream = fs.open(hpath)
+    try:
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
+
+
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Write a small text file (a manifest), replacing it if present."""
     jvm = spark.sparkContext._jvm

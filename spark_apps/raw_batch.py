@@ -1,21 +1,37 @@
-"""Load one batch (a source and a date) from landing into raw and quarantine, and prove conservation."""
+"""Load a validated batch plan into raw and quarantine, record every file, and prove conservation.
+
+One call handles an incremental batch (one landing date) or a full refresh (every landing date of
+the source): the rows of the plan's dates are replaced in one commit per table, so a re-run
+replaces instead of duplicating, and a failed run leaves the previous state visible.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_apps import ingest, lake_fs
 from spark_apps.config import EnvConfig, SourceContract
+from spark_apps.landing import BatchPlan, PlannedFile
+from spark_apps.layout import HeaderLayout, plan_layout, split_header
 from spark_apps.table_io import TableIO
 
 log = logging.getLogger(__name__)
 
 MANIFEST_KEYS = ["source", "batch_id", "source_file"]
+LOADED_STATUSES = ("loaded", "partially_loaded", "quarantined", "no_rows")
+MANIFEST_DDL = (
+    "source string, batch_id string, source_file string, file_size long, sha256 string, rows_read long,"
+    " rows_loaded long, rows_quarantined long, status string, reason string, run_id string, recorded_at timestamp"
+)
+WATERMARK_DDL = "source string, column_name string, value string, run_id string, updated_at timestamp"
 
 
 class ConservationError(RuntimeError):
@@ -30,6 +46,9 @@ class BatchResult:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
+    files_rejected: int = 0
+    files_skipped: int = 0
+    watermark: str | None = None
 
     @property
     def conserved(self) -> bool:
@@ -37,8 +56,9 @@ class BatchResult:
 
     def summary(self) -> str:
         return (
-            f"source={self.source} batch={self.batch_id} files={self.files} rows_read={self.rows_read} "
-            f"rows_loaded={self.rows_loaded} rows_quarantined={self.rows_quarantined}"
+            f"source={self.source} batch={self.batch_id} files={self.files} files_rejected={self.files_rejected} "
+            f"files_skipped_duplicate={self.files_skipped} rows_read={self.rows_read} "
+            f"rows_loaded={self.rows_loaded} rows_quarantined={self.rows_quarantined} watermark={self.watermark}"
         )
 
 
@@ -46,89 +66,209 @@ def batch_id(source: str, batch_date: str) -> str:
     return f"{source}/{batch_date}"
 
 
-def group_by_layout(
-    io: TableIO, contract: SourceContract, files: list[lake_fs.LakeFile]
-) -> dict[ingest.HeaderLayout, list[str]]:
+def plan_batch_id(plan: BatchPlan) -> str:
+    if plan.mode == "full_refresh":
+        return f"{plan.source}/full_refresh"
+    return ",".join(batch_id(plan.source, d) for d in plan.batch_dates)
+
+
+def group_by_layout(io: TableIO, contract: SourceContract, uris: list[str]) -> dict[HeaderLayout, list[str]]:
     """Read each file's header (first line only) and group files that share a layout."""
-    groups: dict[ingest.HeaderLayout, list[str]] = {}
-    for f in files:
-        header = lake_fs.read_first_line(io.spark, f.path)
-        fields = ingest.split_header(header, contract.reader.delimiter, contract.reader.quote)
-        groups.setdefault(ingest.plan_layout(contract, fields), []).append(f.path)
+    groups: dict[HeaderLayout, list[str]] = {}
+    for uri in uris:
+        fields = split_header(lake_fs.read_first_line(io.spark, uri), contract.reader.delimiter, contract.reader.quote)
+        groups.setdefault(plan_layout(contract, fields), []).append(uri)
     return groups
 
 
-def _manifest(batch: DataFrame, files: list[lake_fs.LakeFile], source: str, bid: str, run_id: str) -> DataFrame:
-    spark = batch.sparkSession
-    sizes = spark.createDataFrame([(f.path, f.size) for f in files], "source_file string, file_size long")
-    counts = batch.groupBy(F.col("_source_file").alias("source_file")).agg(
-        F.count("*").alias("rows_read"),
-        F.sum((F.size("_reasons") == 0).cast("long")).alias("rows_loaded"),
-    )
-    return (
-        sizes.join(counts, "source_file", "left")
-        .fillna(0, ["rows_read", "rows_loaded"])
-        .select(
-            F.lit(source).alias("source"),
-            F.lit(bid).alias("batch_id"),
-            "source_file",
-            "file_size",
-            "rows_read",
-            "rows_loaded",
-            (F.col("rows_read") - F.col("rows_loaded")).alias("rows_quarantined"),
-            F.when(F.col("rows_read") == F.col("rows_loaded"), "loaded")
-            .when(F.col("rows_loaded") == 0, "quarantined")
-            .otherwise("partially_loaded")
-            .alias("status"),
-            F.lit(run_id).alias("run_id"),
-            F.current_timestamp().alias("recorded_at"),
+def find_redeliveries(io: TableIO, env: EnvConfig, plan: BatchPlan) -> dict[str, str]:
+    """Accepted files whose exact bytes were already loaded: uri -> why it is skipped.
+
+    Identical content loaded by another batch, or appearing earlier in this plan, is a re-delivery.
+    The same file re-run within its own batch is not (that is an idempotent re-run, which replaces).
+    """
+    manifest = env.table("ops", "ingest_manifest")
+    seen: dict[str, str] = {}
+    if io.exists(manifest):
+        own = [batch_id(plan.source, d) for d in plan.batch_dates]
+        earlier = (
+            io.spark.table(manifest)
+            .where((F.col("source") == plan.source) & F.col("status").isin(*LOADED_STATUSES))
+            .where(F.lit(plan.mode != "full_refresh") & ~F.col("batch_id").isin(*own))
+            .select("sha256", "source_file", "batch_id")
+            .collect()
         )
-    )
+        seen = {r["sha256"]: f"{r['source_file']} (batch {r['batch_id']})" for r in earlier}
+    skipped: dict[str, str] = {}
+    for f in sorted(plan.accepted(), key=lambda f: (f.batch_date, f.uri)):
+        if f.sha256 in seen:
+            skipped[f.uri] = f"identical to already loaded {seen[f.sha256]}"
+        else:
+            seen[f.sha256] = f"{f.uri} (batch {batch_id(plan.source, f.batch_date)})"
+    return skipped
 
 
-def ingest_batch(io: TableIO, env: EnvConfig, contract: SourceContract, batch_date: str, run_id: str) -> BatchResult:
-    """Replace the batch in raw and quarantine (one commit each) and record it in the manifest.
+def parse_plan(io: TableIO, contract: SourceContract, files: list[PlannedFile], run_id: str) -> DataFrame:
+    """Typed rows with reasons and audit columns for the files to load, one batch id per landing date."""
+    frames = []
+    for date in sorted({f.batch_date for f in files}):
+        uris = [f.uri for f in files if f.batch_date == date]
+        if contract.format == "json":
+            parsed = ingest.type_rows(ingest.parse_json_lines(ingest.read_lines(io.spark, uris), contract), contract)
+        elif contract.format == "parquet":
+            parsed = ingest.parse_parquet(io.spark, contract, uris)
+        else:
+            parsed = ingest.parse_batch(io.spark, contract, group_by_layout(io, contract, uris))
+        frames.append(ingest.with_audit(parsed, batch_id(contract.name, date), date, run_id))
+    batch = frames[0]
+    for frame in frames[1:]:
+        batch = batch.unionByName(frame)
+    return ingest.mark_duplicate_keys(batch, contract.primary_key)
+
+
+def _file_counts(batch: DataFrame, contract: SourceContract) -> tuple[dict[str, tuple[int, int]], Any]:
+    """Rows read and loaded per file, and the batch's max incremental value, in one pass."""
+    valid = F.size("_reasons") == 0
+    inc = contract.incremental_column
+    aggs = [F.count("*").alias("read"), F.sum(valid.cast("long")).alias("loaded")]
+    aggs.append(F.max(F.when(valid, F.col(inc))).alias("wm") if inc else F.lit(None).alias("wm"))
+    rows = batch.groupBy("_source_file").agg(*aggs).collect()
+    counts = {_norm(r["_source_file"]): (r["read"], r["loaded"]) for r in rows}
+    marks = [r["wm"] for r in rows if r["wm"] is not None]
+    return counts, max(marks) if marks else None
+
+
+def _norm(uri: str) -> str:
+    """Spark reports local files as file:/path; plans hold /path."""
+    return uri.removeprefix("file:") if uri.startswith("file:/") and not uri.startswith("file://") else uri
+
+
+def _manifest_rows(
+    plan: BatchPlan, counts: dict[str, tuple[int, int]], skipped: dict[str, str], run_id: str
+) -> list[tuple[Any, ...]]:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for f in plan.files:
+        bid = batch_id(plan.source, f.batch_date)
+        if not f.accepted:
+            status, read, loaded, reason = "rejected", None, 0, f"{f.reason} (moved to {f.quarantined_to})"
+        elif f.uri in skipped:
+            status, read, loaded, reason = "skipped_duplicate", 0, 0, skipped[f.uri]
+        else:
+            read, loaded = counts.get(_norm(f.uri), (0, 0))
+            reason = None
+            status = (
+                "no_rows"
+                if read == 0
+                else "loaded"
+                if read == loaded
+                else "quarantined"
+                if loaded == 0
+                else "partially_loaded"
+            )
+        quarantined = (read - loaded) if read is not None else 0
+        rows.append((plan.source, bid, f.uri, f.size, f.sha256, read, loaded, quarantined, status, reason, run_id, now))
+    return rows
+
+
+def _plan_filter(plan: BatchPlan, column: str = "_ingest_date") -> Column:
+    if plan.mode == "full_refresh":
+        return F.lit(True)
+    return F.col(column).isin(*[F.lit(d).cast("date") for d in plan.batch_dates])
+
+
+def _replace(io: TableIO, df: DataFrame, table: str, condition: Column, partition_by: list[str]) -> int:
+    """Replace the rows matching ``condition`` with ``df``; returns the rows the commit added."""
+    io.ensure_table(table, df.schema, partition_by=partition_by)
+    before = io.last_commit(table)
+    io.replace_where(df, table, condition)
+    return io.rows_added_since(table, before)
+
+
+def _update_watermark(
+    io: TableIO, env: EnvConfig, contract: SourceContract, plan: BatchPlan, new: Any, run_id: str
+) -> str | None:
+    """Keep the highest incremental value ever loaded (recomputed from scratch on full refresh)."""
+    column = contract.incremental_column
+    if column is None or new is None:
+        return None
+    table = env.table("ops", "watermarks")
+    spark = io.spark
+    schema = spark.createDataFrame([], WATERMARK_DDL).schema
+    io.ensure_table(table, schema)
+    old = spark.table(table).where(F.col("source") == contract.name).select("value").first()
+    value = new
+    if old is not None and plan.mode != "full_refresh":
+        value = max(new, _parse_like(old["value"], new))
+    row = (contract.name, column, _to_text(value), run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    io.merge(spark.createDataFrame([row], schema), table, ["source"])
+    return _to_text(value)
+
+
+def _to_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
+
+
+def _parse_like(text: str, sample: Any) -> Any:
+    if isinstance(sample, dt.datetime):
+        return dt.datetime.fromisoformat(text)
+    if isinstance(sample, dt.date):
+        return dt.date.fromisoformat(text)
+    if isinstance(sample, Decimal):
+        return Decimal(text)
+    return type(sample)(text)
+
+
+def ingest_plan(io: TableIO, env: EnvConfig, contract: SourceContract, plan: BatchPlan, run_id: str) -> BatchResult:
+    """Load the plan's accepted files; every landed file ends loaded, skipped or rejected in the manifest.
 
     Loaded and quarantined counts are read back from the tables' own commit summaries, so the
     conservation check is independent of the code that split the rows.
     """
-    bid = batch_id(contract.name, batch_date)
-    pattern = env.lake.path("landing", contract.name, batch_date, contract.glob)
-    files = lake_fs.glob_files(io.spark, pattern)
-    log.info("batch %s: %d file(s) match %s", bid, len(files), pattern)
-    if not files:
-        return BatchResult(contract.name, bid, 0, 0, 0, 0)
+    spark = io.spark
+    skipped = find_redeliveries(io, env, plan)
+    to_load = [f for f in plan.accepted() if f.uri not in skipped]
+    bid = plan_batch_id(plan)
+    log.info(
+        "batch %s: %d file(s) to load, %d skipped as re-delivered, %d rejected",
+        bid,
+        len(to_load),
+        len(skipped),
+        len(plan.rejected()),
+    )
+    raw_table, q_table = env.table("raw", contract.name), env.table("quarantine", contract.name)
+    condition = _plan_filter(plan)
 
-    batch = ingest.with_audit(
-        ingest.parse_batch(io.spark, contract, group_by_layout(io, contract, files)), bid, batch_date, run_id
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        manifest = _manifest(batch, files, contract.name, bid, run_id).persist()
-        rows_read = sum(r["rows_read"] for r in manifest.collect())
-
+    counts: dict[str, tuple[int, int]] = {}
+    watermark = None
+    batch = None
+    if to_load:
+        batch = parse_plan(io, contract, to_load, run_id).persist(StorageLevel.MEMORY_AND_DISK)
+        counts, watermark = _file_counts(batch, contract)
         raw, quarantine = ingest.raw_rows(batch, contract), ingest.quarantine_rows(batch)
-        raw_table = env.table("raw", contract.name)
-        q_table = env.table("quarantine", contract.name)
-        this_batch = F.col("_ingest_date") == F.lit(batch_date).cast("date")
-
-        io.ensure_table(raw_table, raw.schema, partition_by=["_ingest_date"])
-        before = io.last_commit(raw_table)
-        io.replace_where(raw, raw_table, this_batch)
-        loaded = io.rows_added_since(raw_table, before)
-
-        io.ensure_table(q_table, quarantine.schema, partition_by=["_ingest_date"])
-        before = io.last_commit(q_table)
-        io.replace_where(quarantine, q_table, this_batch)
-        quarantined = io.rows_added_since(q_table, before)
-
-        manifest_table = env.table("ops", "ingest_manifest")
-        io.ensure_table(manifest_table, manifest.schema)
-        io.merge(manifest, manifest_table, MANIFEST_KEYS)
-        manifest.unpersist()
+    else:
+        raw = spark.createDataFrame([], ingest.raw_ddl(contract))
+        quarantine = spark.createDataFrame([], ingest.QUARANTINE_DDL)
+    try:
+        loaded = _replace(io, raw, raw_table, condition, ["_ingest_date"])
+        quarantined = _replace(io, quarantine, q_table, condition, ["_ingest_date"])
     finally:
-        batch.unpersist()
+        if batch is not None:
+            batch.unpersist()
+    rows_read = sum(read for read, _ in counts.values())
 
-    result = BatchResult(contract.name, bid, len(files), rows_read, loaded, quarantined)
+    manifest = spark.createDataFrame(_manifest_rows(plan, counts, skipped, run_id), MANIFEST_DDL)
+    manifest_table = env.table("ops", "ingest_manifest")
+    io.ensure_table(manifest_table, manifest.schema)
+    scope = f"t.source = '{plan.source}'"
+    if plan.mode != "full_refresh":
+        scope += " AND t.batch_id IN (" + ", ".join(f"'{batch_id(plan.source, d)}'" for d in plan.batch_dates) + ")"
+    io.merge(manifest, manifest_table, MANIFEST_KEYS, delete_unmatched_where=scope)
+    mark = _update_watermark(io, env, contract, plan, watermark, run_id)
+
+    result = BatchResult(
+        contract.name, bid, len(plan.files), rows_read, loaded, quarantined, len(plan.rejected()), len(skipped), mark
+    )
     log.info("conservation: %s", result.summary())
     if not result.conserved:
         raise ConservationError(f"batch {bid}: rows read {rows_read} != loaded {loaded} + quarantined {quarantined}")

@@ -134,9 +134,9 @@ def transaction_rows(
         yield row
         emitted += 1
         if rng.random() < faults.duplicates:
+            # A repeated key inside one delivery is quarantined at raw (duplicate primary key).
             summary.faults["transactions.duplicate"] += 1
-            if row[1] == "" or row[5] == "2026-13-45" or row[4] == "12,5O":
-                summary.quarantine_expected["transactions"] += 1
+            summary.quarantine_expected["transactions"] += 1
             yield row
             emitted += 1
         _progress("transactions", i, n)

@@ -49,8 +49,11 @@ def merge_sql(
     keys: Sequence[str],
     columns: Sequence[str],
     update_condition: str | None = None,
+    delete_unmatched_where: str | None = None,
 ) -> str:
-    """MERGE by keys: update matched rows (optionally only when ``update_condition`` holds), insert new ones.
+    """MERGE by keys: update matched rows (optionally only when ``update_condition`` holds), insert new ones,
+    and with ``delete_unmatched_where`` delete target rows in that scope that the source no longer has
+    (so "replace these rows" is one atomic commit even when the scope does not align with files).
 
     Columns are listed explicitly rather than ``SET *`` so the statement is valid for Iceberg and Delta
     alike and survives a target with extra columns.
@@ -65,11 +68,14 @@ def merge_sql(
         if update_condition
         else (f"WHEN MATCHED THEN UPDATE SET {sets}")
     )
-    return (
+    sql = (
         f"MERGE INTO {target} t\nUSING {source_view} s\nON {on}\n"
         + (f"{matched}\n" if non_keys else "")
         + f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({vals})"
     )
+    if delete_unmatched_where:
+        sql += f"\nWHEN NOT MATCHED BY SOURCE AND ({delete_unmatched_where}) THEN DELETE"
+    return sql
 
 
 @dataclass(frozen=True)
@@ -122,12 +128,13 @@ class TableIO:
         table: str,
         keys: Sequence[str],
         update_condition: str | None = None,
+        delete_unmatched_where: str | None = None,
     ) -> None:
-        """Upsert ``df`` (unique on ``keys``) into ``table``."""
+        """Upsert ``df`` (unique on ``keys``) into ``table``; optionally delete what ``df`` lacks in a scope."""
         view = f"merge_src_{uuid.uuid4().hex[:12]}"
         df.createOrReplaceTempView(view)
         try:
-            self.spark.sql(merge_sql(table, view, keys, df.columns, update_condition))
+            self.spark.sql(merge_sql(table, view, keys, df.columns, update_condition, delete_unmatched_where))
         finally:
             self.spark.catalog.dropTempView(view)
 

@@ -1,22 +1,34 @@
-"""Landing → raw for one source and one batch date."""
+"""Landing → raw for one source: load a validated batch plan (or plan a local batch), prove conservation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from spark_apps import lake_fs
 from spark_apps.config import load_contract_by_name
-from spark_apps.raw_batch import ingest_batch
+from spark_apps.landing import BatchPlan, LocalStore, landing_batch_dates, plan_batch
+from spark_apps.raw_batch import ingest_plan
 from spark_apps.runtime import job_parser, parse, start_job
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = job_parser(__doc__ or "")
     parser.add_argument("--source", required=True, help="contract name in config/sources")
-    parser.add_argument("--batch-date", required=True, help="YYYY-MM-DD: landing/<source>/<date>/")
+    parser.add_argument("--plan", help="batch plan written by the validate_files task (JSON, any lake URI)")
+    parser.add_argument("--batch-date", help="without --plan: YYYY-MM-DD folder to plan and load (local lake)")
+    parser.add_argument("--mode", choices=["incremental", "full_refresh"], default="incremental")
     args = parse(parser, argv)
+    if not args.plan and not (args.batch_date or args.mode == "full_refresh"):
+        parser.error("give --plan, or --batch-date / --mode full_refresh to plan a local lake here")
     contract = load_contract_by_name(args.source)  # fail on a bad contract before starting Spark
     ctx = start_job(f"ingest_raw.{args.source}", args)
-    result = ingest_batch(ctx.io, ctx.env, contract, args.batch_date, ctx.run_id)
+    if args.plan:
+        plan = BatchPlan.from_json(lake_fs.read_text(ctx.spark, args.plan))
+    else:
+        store, root = LocalStore(), ctx.env.lake.root
+        dates = landing_batch_dates(store, root, contract.name) if args.mode == "full_refresh" else [args.batch_date]
+        plan = plan_batch(store, root, contract, dates, args.mode)
+    result = ingest_plan(ctx.io, ctx.env, contract, plan, ctx.run_id)
     print(f"INGEST_RESULT {result.summary()}", flush=True)
     ctx.spark.stop()
 

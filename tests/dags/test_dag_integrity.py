@@ -37,7 +37,8 @@ PARSE_SCRIPT = textwrap.dedent(
         dag_id: {
             "tags": sorted(dag.tags),
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "type": type(t).__name__,
-                                  "outlets": [a.name for a in t.outlets]} for t in dag.tasks},
+                                  "outlets": [a.name for a in t.outlets],
+                                  "downstream": sorted(t.downstream_task_ids)} for t in dag.tasks},
             "schedule_assets": sorted(
                 a.name for a in getattr(getattr(dag.timetable, "asset_condition", None), "objects", [])
             ),
@@ -51,15 +52,19 @@ PARSE_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def parsed(scratch) -> dict:
-    env = {**os.environ, "AIRFLOW_HOME": str(scratch / "airflow-parse")}
+def parse_dags(scratch: Path, env_name: str) -> dict:
+    env = {**os.environ, "AIRFLOW_HOME": str(scratch / f"airflow-parse-{env_name}"), "PIPELINE_ENV": env_name}
     proc = subprocess.run(
         [sys.executable, "-c", PARSE_SCRIPT, str(ROOT)], capture_output=True, text=True, env=env, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(line for line in proc.stdout.splitlines() if line.startswith("RESULT"))
     return json.loads(line.removeprefix("RESULT"))
+
+
+@pytest.fixture(scope="module")
+def parsed(scratch) -> dict:
+    return parse_dags(scratch, "test")
 
 
 def test_every_dag_file_imports_without_errors(parsed):
@@ -87,13 +92,16 @@ def test_dags_have_tags_owner_and_retries(parsed, dag_id):
     assert all(t["retries"] == 0 for t in dag["tasks"].values())
 
 
-def test_landing_has_one_ingest_task_per_contract(parsed):
+def test_landing_has_a_validate_then_ingest_group_per_contract(parsed):
     tasks = parsed["dags"]["landing_to_raw"]["tasks"]
+    sources = {"customers", "transactions", "fiscal_calendar", "account_snapshots"}
 
-    assert set(tasks) == {"customers.ingest", "transactions.ingest", "fiscal_calendar.ingest"}
-    assert {t["type"] for t in tasks.values()} == {"SparkSubmitOperator"}
+    assert set(tasks) == {f"{s}.{t}" for s in sources for t in ("validate_files", "ingest")}
+    assert {tasks[f"{s}.ingest"]["type"] for s in sources} == {"SparkSubmitOperator"}
+    assert {tasks[f"{s}.validate_files"]["type"] for s in sources} == {"_PythonDecoratedOperator"}
     assert tasks["customers.ingest"]["outlets"] == ["raw.customers"]
-    assert parsed["dags"]["landing_to_raw"]["params"] == ["batch_date"]
+    assert tasks["customers.validate_files"]["downstream"] == ["customers.ingest"]
+    assert parsed["dags"]["landing_to_raw"]["params"] == ["batch_date", "mode"]
 
 
 def test_dags_are_chained_by_assets(parsed):
@@ -104,3 +112,13 @@ def test_dags_are_chained_by_assets(parsed):
     assert set(dags["raw_to_processing"]["schedule_assets"]) <= raw_outlets
     assert dags["raw_to_processing"]["schedule_assets"] == ["raw.customers", "raw.transactions"]
     assert set(dags["processing_to_warehouse"]["schedule_assets"]) == curated_outlets
+
+
+def test_prod_waits_for_s3_files_with_a_deferrable_sensor(scratch):
+    prod = parse_dags(scratch, "prod")
+    tasks = prod["dags"]["landing_to_raw"]["tasks"]
+
+    assert tasks["transactions.wait_for_files"]["type"] == "S3KeySensor"
+    assert tasks["transactions.wait_for_files"]["downstream"] == ["transactions.validate_files"]
+    assert all(t["retries"] == 3 for t in tasks.values())
+    assert prod["files"]["landing_to_raw.py"]["errors"] == {}

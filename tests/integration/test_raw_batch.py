@@ -1,4 +1,5 @@
-"""Landing → raw against real Iceberg tables: conservation, idempotent re-runs, the manifest."""
+"""Landing → raw on generated data against real Iceberg tables: conservation, re-runs, manifest,
+watermarks and full refresh."""
 
 from __future__ import annotations
 
@@ -6,95 +7,135 @@ from pathlib import Path
 
 import pytest
 
-from spark_apps import raw_batch
-from spark_apps.config import load_contracts
-from spark_apps.raw_batch import ConservationError, ingest_batch
+from spark_apps.landing import LocalStore, plan_batch
+from spark_apps.raw_batch import ConservationError, ingest_plan
 from spark_apps.sample_data import FaultRates, generate
+from tests.integration.landing_helpers import fresh_contract, land, run
 
 pytestmark = pytest.mark.spark
 
-TX = load_contracts()["transactions"]
-
-
-def batch_rows(spark, table: str, batch_date: str) -> int:
-    return spark.table(table).where(f"_ingest_date = DATE'{batch_date}'").count()
+DATE = "2030-03-01"
 
 
 @pytest.fixture(scope="module")
 def landed(test_env):
-    date = "2030-03-01"
-    summary = generate(
-        Path(test_env.lake.root) / "landing",
-        date,
-        50,
-        2000,
-        seed=11,
-        faults=FaultRates.uniform(0.02),
-        rows_per_file=800,
-    )
-    return date, summary
+    """2,000 generated transactions with 2 % of each fault, in three files, under a source of their own."""
+    contract = fresh_contract("transactions")
+    root = Path(test_env.lake.root) / "landing"
+    summary = generate(root / "_gen", DATE, 50, 2000, seed=11, faults=FaultRates.uniform(0.02), rows_per_file=800)
+    target = root / contract.name / DATE
+    target.mkdir(parents=True)
+    for f in (root / "_gen" / "transactions" / DATE).iterdir():
+        f.rename(target / f.name)
+    return contract, summary
 
 
-def test_every_row_is_loaded_or_quarantined(table_io, test_env, landed, spark):
-    date, summary = landed
-
-    result = ingest_batch(table_io, test_env, TX, date, "run-1")
-
-    assert result.files == 3
-    assert result.rows_read == summary.rows["transactions"]
-    assert result.rows_quarantined == summary.quarantine_expected["transactions"] > 0
-    assert result.rows_loaded == result.rows_read - result.rows_quarantined
-    assert batch_rows(spark, "lake.raw.transactions", date) == result.rows_loaded
-    assert batch_rows(spark, "lake.quarantine.transactions", date) == result.rows_quarantined
+@pytest.fixture
+def load(spark, table_io, test_env):
+    return lambda contract, **kw: run(spark, table_io, test_env, contract, **kw)
 
 
-def test_rerunning_a_batch_replaces_it(table_io, test_env, landed, spark):
-    date, _ = landed
-    first = ingest_batch(table_io, test_env, TX, date, "run-1")
+def test_every_row_is_loaded_or_quarantined(load, landed):
+    contract, summary = landed
 
-    second = ingest_batch(table_io, test_env, TX, date, "run-2")
+    out = load(contract, dates=[DATE])
 
-    assert second == first
-    assert batch_rows(spark, "lake.raw.transactions", date) == first.rows_loaded
-    assert batch_rows(spark, "lake.quarantine.transactions", date) == first.rows_quarantined
-    run_ids = spark.table("lake.raw.transactions").where(f"_ingest_date = DATE'{date}'").select("_run_id").distinct()
-    assert [r[0] for r in run_ids.collect()] == ["run-2"]
+    assert out.result.files == 3
+    assert out.result.rows_read == summary.rows["transactions"]
+    assert out.result.rows_quarantined == summary.quarantine_expected["transactions"] > 0
+    assert out.result.rows_loaded == out.result.rows_read - out.result.rows_quarantined
 
 
-def test_manifest_has_one_row_per_file_that_adds_up(table_io, test_env, landed, spark):
-    date, summary = landed
-    ingest_batch(table_io, test_env, TX, date, "run-1")
+def test_rerunning_a_batch_replaces_it(load, landed):
+    contract, _ = landed
+    first = load(contract, dates=[DATE], run_id="run-1")
 
-    rows = spark.table("lake.ops.ingest_manifest").where(f"batch_id = 'transactions/{date}'").collect()
+    second = load(contract, dates=[DATE], run_id="run-2")
 
-    assert len(rows) == 3
-    assert sum(r["rows_read"] for r in rows) == summary.rows["transactions"]
-    assert all(r["rows_read"] == r["rows_loaded"] + r["rows_quarantined"] for r in rows)
-    assert {r["status"] for r in rows} <= {"loaded", "partially_loaded"}
-    assert all(r["file_size"] > 0 for r in rows)
-
-
-def test_quarantined_rows_name_file_line_and_rule(table_io, test_env, landed, spark):
-    date, _ = landed
-    ingest_batch(table_io, test_env, TX, date, "run-1")
-
-    bad = spark.table("lake.quarantine.transactions").where(f"_ingest_date = DATE'{date}'").collect()
-
-    reasons = {reason.split(":")[0] for row in bad for reason in row["_reasons"]}
-    assert reasons == {"customer_id", "transaction_date", "amount"}
-    assert all(row["_source_file"].endswith(".csv") and row["_line"] >= 2 and row["_raw"] for row in bad)
+    assert second.result == first.result
+    assert len(second.raw) == first.result.rows_loaded
+    assert len(second.quarantine) == first.result.rows_quarantined
+    assert {r["_run_id"] for r in second.raw} == {"run-2"}
 
 
-def test_a_date_without_files_loads_nothing(table_io, test_env):
-    result = ingest_batch(table_io, test_env, TX, "2030-12-31", "run-1")
+def test_manifest_has_one_row_per_file_that_adds_up(load, landed):
+    contract, summary = landed
 
-    assert (result.files, result.rows_read, result.rows_loaded, result.rows_quarantined) == (0, 0, 0, 0)
+    out = load(contract, dates=[DATE])
+
+    assert len(out.manifest) == 3
+    assert sum(m["rows_read"] for m in out.manifest.values()) == summary.rows["transactions"]
+    assert all(m["rows_read"] == m["rows_loaded"] + m["rows_quarantined"] for m in out.manifest.values())
+    assert {m["status"] for m in out.manifest.values()} == {"partially_loaded"}
+    assert all(len(m["sha256"]) == 64 and m["file_size"] > 0 for m in out.manifest.values())
+
+
+def test_quarantined_rows_name_file_line_and_rule(load, landed):
+    contract, _ = landed
+
+    out = load(contract, dates=[DATE])
+
+    rules = {reason.split(":")[0] for row in out.quarantine for reason in row["_reasons"]}
+    assert rules == {"customer_id", "transaction_date", "amount", "duplicate primary key (transaction_id)"}
+    assert all(row["_source_file"].endswith(".csv") and row["_line"] >= 2 and row["_raw"] for row in out.quarantine)
+
+
+def test_a_date_without_files_loads_nothing(load):
+    out = load(fresh_contract(), dates=["2030-12-31"])
+
+    assert (out.result.files, out.result.rows_read, out.result.rows_loaded, out.result.rows_quarantined) == (0,) * 4
 
 
 def test_a_lost_row_fails_the_batch_loudly(table_io, test_env, landed, monkeypatch):
-    date, _ = landed
+    contract, _ = landed
+    plan = plan_batch(LocalStore(), test_env.lake.root, contract, [DATE])
     real = table_io.rows_added_since
     monkeypatch.setattr(table_io, "rows_added_since", lambda table, before: real(table, before) - 1)
 
-    with pytest.raises(ConservationError, match=rf"batch transactions/{date}: rows read \d+ != loaded"):
-        raw_batch.ingest_batch(table_io, test_env, TX, date, "run-x")
+    with pytest.raises(ConservationError, match=rf"batch {contract.name}/{DATE}: rows read \d+ != loaded"):
+        ingest_plan(table_io, test_env, contract, plan, "run-x")
+
+
+def test_watermark_keeps_the_highest_incremental_value(load, test_env, spark):
+    c = fresh_contract()
+    lake = Path(test_env.lake.root)
+    land(lake, c, "2026-06-01", {"a.csv": b"customer_id,signup_date\n1,2026-05-20\n"})
+    land(lake, c, "2026-06-02", {"b.csv": b"customer_id,signup_date\n2,2026-04-01\n"})
+
+    first = load(c, dates=["2026-06-01"])
+    second = load(c, dates=["2026-06-02"])
+
+    assert first.result.watermark == "2026-05-20"
+    assert second.result.watermark == "2026-05-20"  # an older late row does not move it back
+    stored = spark.table(test_env.table("ops", "watermarks")).where(f"source = '{c.name}'").collect()
+    assert [(r["column_name"], r["value"]) for r in stored] == [("signup_date", "2026-05-20")]
+
+
+def test_full_refresh_rebuilds_raw_from_every_landing_folder(load, test_env):
+    c = fresh_contract()
+    lake = Path(test_env.lake.root)
+    land(lake, c, "2026-07-01", {"a.csv": b"customer_id,first_name\n1,Ann\n"})
+    land(lake, c, "2026-07-02", {"b.csv": b"customer_id,first_name\n2,Bo\nx,Bad\n"})
+    load(c, dates=["2026-07-01"])
+    load(c, dates=["2026-07-02"])
+
+    out = load(c, mode="full_refresh", run_id="refresh")
+
+    assert out.result.batch_id == f"{c.name}/full_refresh"
+    assert sorted(r["customer_id"] for r in out.raw) == [1, 2]
+    assert len(out.quarantine) == 1
+    assert {r["_run_id"] for r in out.raw} == {"refresh"}
+    assert {r["_batch_id"] for r in out.raw} == {f"{c.name}/2026-07-01", f"{c.name}/2026-07-02"}
+    assert set(out.manifest) == {"a.csv", "b.csv"}
+
+
+def test_a_rejected_file_stays_reported_when_the_batch_is_rerun(load, test_env):
+    c = fresh_contract()
+    land(Path(test_env.lake.root), c, "2026-08-01", {"empty.csv": b"", "ok.csv": b"customer_id\n1\n"})
+    load(c, dates=["2026-08-01"])
+
+    again = load(c, dates=["2026-08-01"])
+
+    assert again.manifest["empty.csv"]["status"] == "rejected"
+    assert again.result.files_rejected == 1
+    assert again.result.rows_loaded == 1

@@ -8,6 +8,7 @@ import pytest
 
 from spark_apps import ingest
 from spark_apps.config import load_contracts
+from spark_apps.layout import plan_layout, split_header
 
 pytestmark = pytest.mark.spark
 
@@ -24,14 +25,14 @@ def parse(spark, contract, *paths: str):
     groups: dict = {}
     for p in paths:
         header = Path(p).read_text(encoding="utf-8").splitlines()[0]
-        layout = ingest.plan_layout(contract, ingest.split_header(header, ",", '"'))
+        layout = plan_layout(contract, split_header(header, ",", '"'))
         groups.setdefault(layout, []).append(p)
     rows = ingest.parse_batch(spark, contract, groups).orderBy("_source_file", "_line").collect()
     return {(Path(r["_source_file"]).name, r["_line"]): r for r in rows}
 
 
 def test_plan_layout_maps_case_and_aliases_and_keeps_extras():
-    layout = ingest.plan_layout(CUSTOMERS, ("CUST_ID", "Email_Address", "loyalty"))
+    layout = plan_layout(CUSTOMERS, ("CUST_ID", "Email_Address", "loyalty"))
 
     assert layout.mapping == ((0, "customer_id"), (1, "email"))
     assert layout.extras == ((2, "loyalty"),)
@@ -39,7 +40,7 @@ def test_plan_layout_maps_case_and_aliases_and_keeps_extras():
 
 
 def test_plan_layout_flags_missing_required_column():
-    layout = ingest.plan_layout(CUSTOMERS, ("first_name", "email"))
+    layout = plan_layout(CUSTOMERS, ("first_name", "email"))
 
     assert layout.file_errors == ("file: required column 'customer_id' is missing from the header",)
 
@@ -123,7 +124,7 @@ def test_long_values_are_shortened_in_reasons(spark, tmp_path):
 
 def test_raw_and_quarantine_split_conserves_rows(spark, tmp_path):
     f = write(tmp_path, "e.csv", "customer_id,first_name\n1,A\nx,B\n3,C\n")
-    groups = {ingest.plan_layout(CUSTOMERS, ("customer_id", "first_name")): [f]}
+    groups = {plan_layout(CUSTOMERS, ("customer_id", "first_name")): [f]}
     batch = ingest.with_audit(ingest.parse_batch(spark, CUSTOMERS, groups), "customers/d", "2026-01-01", "run1")
 
     raw, quarantined = ingest.raw_rows(batch, CUSTOMERS), ingest.quarantine_rows(batch)

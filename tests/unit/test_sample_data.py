@@ -33,7 +33,11 @@ def test_sizes_files_and_fault_counts_match_the_summary(tmp_path):
     assert len(tx_files) == 3  # 1000 rows + duplicates, 400 per file
     assert len(tx_rows) == summary.rows["transactions"] == 1000 + summary.faults["transactions.duplicate"]
     unparseable = [r for r in tx_rows if r[1] == "" or r[4] == "12,5O" or r[5] == "2026-13-45"]
-    assert len(unparseable) == summary.quarantine_expected["transactions"] > 0
+    repeats = len(tx_rows) - len({r[0] for r in tx_rows})
+    assert repeats == summary.faults["transactions.duplicate"] > 0
+    # Unparseable originals are quarantined; so is every repeat (duplicate key), faulty or not.
+    unparseable_originals = len({r[0] for r in unparseable})
+    assert unparseable_originals + repeats == summary.quarantine_expected["transactions"]
     orphan_ids = {r[0] for r in tx_rows if r[1] and int(r[1]) > 100}
     assert summary.faults["transactions.orphan_customer"] == len(orphan_ids)
 

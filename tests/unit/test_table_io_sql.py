@@ -55,3 +55,9 @@ def test_merge_sql_of_keys_only_table_never_updates():
 
     assert "WHEN MATCHED" not in sql
     assert sql.endswith("WHEN NOT MATCHED THEN INSERT (`a`) VALUES (s.`a`)")
+
+
+def test_merge_sql_can_replace_a_scope_atomically():
+    sql = merge_sql("m", "s1", ["k"], ["k", "v"], delete_unmatched_where="t.source = 'x'")
+
+    assert sql.endswith("WHEN NOT MATCHED BY SOURCE AND (t.source = 'x') THEN DELETE")

@@ -243,6 +243,7 @@ def ingest_plan(io: TableIO, env: EnvConfig, contract: SourceContract, plan: Bat
     watermark = None
     batch = None
     if to_load:
+        # Parse once into the cache; the counts and both writes read from it.
         batch = parse_plan(io, contract, to_load, run_id).persist(StorageLevel.MEMORY_AND_DISK)
         counts, watermark = _file_counts(batch, contract)
         raw, quarantine = ingest.raw_rows(batch, contract), ingest.quarantine_rows(batch)

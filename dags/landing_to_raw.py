@@ -15,7 +15,7 @@ from __future__ import annotations
 from airflow.sdk import Param, TaskGroup, dag, task
 
 from lakehouse.assets import table_asset
-from lakehouse.dag_settings import BATCH_DATE, TAGS, default_args, env, start_date
+from lakehouse.dag_settings import BATCH_DATE, dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
 from spark_apps.config import load_contracts
 
@@ -50,11 +50,7 @@ def wait_for_files(source: str):
 @dag(
     dag_id="landing_to_raw",
     schedule=cfg.airflow.landing_schedule,
-    start_date=start_date(cfg),
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(cfg),
-    tags=[*TAGS, "landing", "raw"],
+    **dag_kwargs(cfg, "landing", "raw"),
     params={
         "batch_date": Param(
             None,

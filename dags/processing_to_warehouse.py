@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from lakehouse.assets import table_asset, warehouse_asset
-from lakehouse.dag_settings import TAGS, default_args, env, start_date
+from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
 from spark_apps.config import load_warehouse_tables
 
@@ -16,11 +16,7 @@ TABLES = load_warehouse_tables().tables
 @dag(
     dag_id="processing_to_warehouse",
     schedule=[table_asset(*spec.source.split(".")) for spec in TABLES.values()],
-    start_date=start_date(cfg),
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(cfg),
-    tags=[*TAGS, "warehouse"],
+    **dag_kwargs(cfg, "warehouse"),
     doc_md=__doc__,
 )
 def processing_to_warehouse() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow.sdk import dag
 
 from lakehouse.assets import table_asset
-from lakehouse.dag_settings import TAGS, default_args, env, start_date
+from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
 
 cfg = env()
@@ -14,11 +14,7 @@ cfg = env()
 @dag(
     dag_id="raw_to_processing",
     schedule=[table_asset("raw", "customers"), table_asset("raw", "transactions")],
-    start_date=start_date(cfg),
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(cfg),
-    tags=[*TAGS, "processing"],
+    **dag_kwargs(cfg, "processing"),
     doc_md=__doc__,
 )
 def raw_to_processing() -> None:

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pyspark.sql import SparkSession
-
-
-@dataclass(frozen=True)
-class LakeFile:
-    path: str
-    size: int
 
 
 def _fs_and_path(spark: SparkSession, path: str):
     jvm = spark.sparkContext._jvm
     hpath = jvm.org.apache.hadoop.fs.Path(path)
     return hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hpath
-
-
-def glob_files(spark: SparkSession, pattern: str) -> list[LakeFile]:
-    """Files matching a glob, sorted by path; an absent folder is simply no files."""
-    fs, hpath = _fs_and_path(spark, pattern)
-    statuses = fs.globStatus(hpath) or []
-    files = [LakeFile(s.getPath().toString(), s.getLen()) for s in statuses if s.isFile()]
-    return sorted(files, key=lambda f: f.path)
 
 
 def read_first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:

@@ -32,3 +32,14 @@ def default_args(cfg: EnvConfig) -> dict[str, Any]:
 
 def start_date(cfg: EnvConfig) -> pendulum.DateTime:
     return pendulum.parse(cfg.airflow.start_date, tz="UTC")  # type: ignore[return-value]
+
+
+def dag_kwargs(cfg: EnvConfig, *tags: str) -> dict[str, Any]:
+    """What every pipeline DAG shares: start date, no catch-up, one run at a time, defaults, tags."""
+    return {
+        "start_date": start_date(cfg),
+        "catchup": False,
+        "max_active_runs": 1,
+        "default_args": default_args(cfg),
+        "tags": [*TAGS, *tags],
+    }

@@ -48,7 +48,7 @@ demo: package airflow-db
 	  > data/generation-summary.json
 	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) > data/demo-landing_to_raw.log 2>&1 \
 	  || { tail -50 data/demo-landing_to_raw.log; exit 1; }
-	@grep -ho "rows_read=[0-9]*.*" data/demo-landing_to_raw.log | sed 's/^/  /' | sort -u
+	@sed -nE 's/.*INGEST_RESULT (.*watermark=[^ ]*).*/  \1/p' data/demo-landing_to_raw.log | sort -u
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
 	$(BIN)/airflow dags test processing_to_warehouse $(DEMO_DATE) > data/demo-processing_to_warehouse.log 2>&1 \

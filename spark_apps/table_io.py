@@ -78,6 +78,11 @@ def merge_sql(
     return sql
 
 
+def changed_condition(columns: Sequence[str]) -> str:
+    """True when any column differs, nulls included, so a MERGE rewrites only rows that really changed."""
+    return " OR ".join(f"NOT (t.{quote(c)} <=> s.{quote(c)})" for c in columns)
+
+
 @dataclass(frozen=True)
 class CommitStats:
     """What one commit did, read from the table's own snapshot summary (not from our counters)."""

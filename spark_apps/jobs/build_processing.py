@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from spark_apps.config import load_retail_rules
 from spark_apps.retail_model import build_dim_customer, build_fact_transactions
 from spark_apps.runtime import job_parser, parse, start_job
+from spark_apps.table_io import changed_condition
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -24,7 +25,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     fact = build_fact_transactions(spark.table(env.table("raw", "transactions")), spark.table(dim_table), rules)
     fact_table = env.table("curated", "fact_transactions")
     io.ensure_table(fact_table, fact.schema, partition_by=["months(transaction_date)"])
-    io.merge(fact, fact_table, ["transaction_id"])
+    # Re-running with unchanged raw data rewrites nothing.
+    io.merge(
+        fact,
+        fact_table,
+        ["transaction_id"],
+        update_condition=changed_condition([c for c in fact.columns if c != "transaction_id"]),
+    )
 
     for table in (dim_table, fact_table):
         print(f"PROCESSING_RESULT table={table} rows={spark.table(table).count()}", flush=True)

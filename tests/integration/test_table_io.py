@@ -90,3 +90,18 @@ def test_merge_with_scoped_delete_replaces_exactly_that_scope(spark, table_io, t
     table_io.merge(spark.createDataFrame([(2, "x", d)], DDL), table, ["id"], delete_unmatched_where="t.v = 'x'")
 
     assert rows(spark, table) == [(2, "x", "2026-01-01"), (3, "y", "2026-01-01")]
+
+
+def test_merge_of_identical_rows_with_changed_condition_rewrites_nothing(spark, table_io, table):
+    from spark_apps.table_io import changed_condition
+
+    d = dt.date(2026, 1, 1)
+    data = spark.createDataFrame([(1, "a", d), (2, None, d)], DDL)
+    table_io.ensure_table(table, data.schema)
+    table_io.merge(data, table, ["id"])
+    files_before = spark.sql(f"SELECT count(*) FROM {table}.files").first()[0]
+
+    table_io.merge(data, table, ["id"], update_condition=changed_condition(["v", "day"]))
+
+    assert rows(spark, table) == [(1, "a", "2026-01-01"), (2, None, "2026-01-01")]
+    assert spark.sql(f"SELECT count(*) FROM {table}.files").first()[0] == files_before

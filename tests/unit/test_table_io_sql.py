@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql.types import DateType, DecimalType, LongType, StringType, StructField, StructType
 
-from spark_apps.table_io import create_table_sql, merge_sql
+from spark_apps.table_io import changed_condition, create_table_sql, merge_sql
 
 SCHEMA = StructType(
     [
@@ -61,3 +61,7 @@ def test_merge_sql_can_replace_a_scope_atomically():
     sql = merge_sql("m", "s1", ["k"], ["k", "v"], delete_unmatched_where="t.source = 'x'")
 
     assert sql.endswith("WHEN NOT MATCHED BY SOURCE AND (t.source = 'x') THEN DELETE")
+
+
+def test_changed_condition_is_null_safe_over_every_column():
+    assert changed_condition(["a", "b"]) == "NOT (t.`a` <=> s.`a`) OR NOT (t.`b` <=> s.`b`)"

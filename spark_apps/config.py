@@ -63,6 +63,21 @@ class CatalogConfig(_Strict):
         return self
 
 
+class DatabricksConfig(_Strict):
+    """How Databricks runs a job: a new job cluster or an existing one, and the libraries to install."""
+
+    existing_cluster_id: str | None = None
+    new_cluster: dict[str, Any] | None = None
+    libraries: list[dict[str, Any]] = []
+    polling_period_seconds: int = Field(default=30, gt=0)
+
+    @model_validator(mode="after")
+    def _one_cluster(self) -> DatabricksConfig:
+        if (self.existing_cluster_id is None) == (self.new_cluster is None):
+            raise ValueError("give exactly one of 'existing_cluster_id' and 'new_cluster'")
+        return self
+
+
 class SparkConfig(_Strict):
     backend: Literal["spark_submit", "databricks"] = "spark_submit"
     conn_id: str = "spark_local"
@@ -78,6 +93,13 @@ class SparkConfig(_Strict):
     conf: dict[str, str | int | float | bool] = {}
     py_files: str = "dist/spark_apps.zip"
     apps_root: str = Field(default="spark_apps/jobs", description="Folder or URI holding the job entry points.")
+    databricks: DatabricksConfig | None = None
+
+    @model_validator(mode="after")
+    def _backend_settings(self) -> SparkConfig:
+        if self.backend == "databricks" and self.databricks is None:
+            raise ValueError("backend 'databricks' needs a 'databricks' section")
+        return self
 
 
 class WarehouseConfig(_Strict):

@@ -42,6 +42,23 @@ def scratch() -> Path:
 
 
 @pytest.fixture(scope="session")
+def airflow_home(scratch) -> Path:
+    """An Airflow home with a migrated SQLite metadata DB, shared by every `airflow dags test` run."""
+    import subprocess
+
+    home = scratch / "airflow-cli"
+    env = {**os.environ, "AIRFLOW_HOME": str(home)}
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return home
+
+
+@pytest.fixture(scope="session")
 def test_env():
     from spark_apps.config import load_env
 

@@ -15,6 +15,12 @@ from airflow.sdk import BaseOperator
 from spark_apps.config import CONFIG_DIR_VAR, ENV_VAR, HOME_VAR, PROJECT_ROOT, EnvConfig, config_dir
 from spark_apps.spark_conf import spark_conf
 
+# Same for every try of a task instance, so a retry re-attaches to the run instead of submitting another.
+IDEMPOTENCY_TOKEN = (
+    "{{ macros.uuid.uuid5(macros.uuid.NAMESPACE_URL, "
+    "dag.dag_id ~ '/' ~ task.task_id ~ '/' ~ run_id ~ '/' ~ ti.map_index) }}"
+)
+
 
 def application_path(env: EnvConfig, app: str) -> str:
     return f"{env.spark.apps_root.rstrip('/')}/{app}.py"
@@ -27,7 +33,9 @@ def spark_task(
     args: Sequence[str] = (),
     **operator_kwargs: Any,
 ) -> BaseOperator:
-    """A task that runs ``spark_apps/jobs/<app>.py`` with ``--env`` and ``--run-id`` plus ``args``."""
+    """A task that runs ``<apps_root>/<app>.py`` with ``--env`` and ``--run-id`` plus ``args``:
+    spark-submit (local, standalone, YARN, Kubernetes masters, from the connection) or a Databricks
+    ``spark_python_task`` with the same entry point and arguments."""
     app_args = ["--env", env.name, "--run-id", "{{ run_id }}", *args]
     if env.spark.backend == "spark_submit":
         return SparkSubmitOperator(
@@ -42,4 +50,21 @@ def spark_task(
             env_vars={ENV_VAR: env.name, HOME_VAR: str(PROJECT_ROOT), CONFIG_DIR_VAR: str(config_dir())},
             **operator_kwargs,
         )
-    raise NotImplementedError(f"spark.backend '{env.spark.backend}' is not supported yet")
+    from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
+
+    db = env.spark.databricks
+    assert db is not None  # validated at config load
+    cluster: dict[str, Any] = (
+        {"existing_cluster_id": db.existing_cluster_id} if db.existing_cluster_id else {"new_cluster": db.new_cluster}
+    )
+    return DatabricksSubmitRunOperator(
+        task_id=task_id,
+        databricks_conn_id=env.spark.conn_id,
+        spark_python_task={"python_file": application_path(env, app), "parameters": app_args},
+        libraries=db.libraries,
+        run_name=f"{app}-{task_id}",
+        idempotency_token=IDEMPOTENCY_TOKEN,
+        polling_period_seconds=db.polling_period_seconds,
+        **cluster,
+        **operator_kwargs,
+    )

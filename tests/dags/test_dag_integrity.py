@@ -122,3 +122,16 @@ def test_prod_waits_for_s3_files_with_a_deferrable_sensor(scratch):
     assert tasks["transactions.wait_for_files"]["downstream"] == ["transactions.validate_files"]
     assert all(t["retries"] == 3 for t in tasks.values())
     assert prod["files"]["landing_to_raw.py"]["errors"] == {}
+
+
+def test_databricks_env_swaps_every_spark_task_without_dag_changes(scratch):
+    dbx = parse_dags(scratch, "databricks")
+    types = {
+        t["type"]
+        for d in dbx["dags"].values()
+        for name, t in d["tasks"].items()
+        if name.endswith(("ingest", "build_model", "export_gold"))
+    }
+
+    assert types == {"DatabricksSubmitRunOperator"}
+    assert {name: s["errors"] for name, s in dbx["files"].items() if s["errors"]} == {}

@@ -44,3 +44,41 @@ def test_prod_task_uses_cluster_mode_packages_and_s3_artifacts(monkeypatch):
     assert not any(c.startswith("spark.jars=") for c in cmd)
     assert op.application == "s3://acme-lakehouse/artifacts/jobs/ingest_raw.py"
     assert cmd[cmd.index("--py-files") + 1] == "s3://acme-lakehouse/artifacts/spark_apps.zip"
+
+
+def test_standalone_master_comes_from_the_connection(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SPARK_LOCAL", '{"conn_type": "spark", "host": "spark://spark-master", "port": 7077}'
+    )
+
+    cmd = build_command(spark_task(load_env("test"), "t", "ingest_raw"))
+
+    assert cmd[1:3] == ["--master", "spark://spark-master:7077"]
+
+
+def test_kubernetes_config_gives_cluster_mode_image_namespace_and_rest_catalog():
+    # The rendered command is not built here: SparkSubmitHook refuses k8s:// masters unless the
+    # cncf.kubernetes provider is installed, which the pinned stack does not include yet.
+    env = load_env("kubernetes")
+
+    op = spark_task(env, "t", "build_processing")
+
+    assert op._deploy_mode == "cluster"
+    assert op.conf["spark.kubernetes.container.image"] == "apache/spark-py:v3.5.1"
+    assert op.conf["spark.kubernetes.namespace"] == "data"
+    assert op.conf["spark.sql.catalog.lake.type"] == "rest"
+    assert op.application == "s3a://acme-lakehouse/artifacts/jobs/build_processing.py"
+
+
+def test_databricks_backend_is_a_config_change():
+    from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
+
+    op = spark_task(load_env("databricks"), "build_model", "build_processing", ["--x", "1"])
+
+    assert isinstance(op, DatabricksSubmitRunOperator)
+    assert op.spark_python_task == {
+        "python_file": "/Workspace/Shared/lakehouse/jobs/build_processing.py",
+        "parameters": ["--env", "databricks", "--run-id", "{{ run_id }}", "--x", "1"],
+    }
+    assert op.new_cluster["num_workers"] == 2
+    assert op.existing_cluster_id is None

@@ -24,12 +24,12 @@ def config_copy(tmp_path, monkeypatch) -> Path:
     config._contracts_in.cache_clear()
 
 
-@pytest.mark.parametrize("name", ["dev", "test", "prod"])
+@pytest.mark.parametrize("name", ["dev", "test", "prod", "databricks", "kubernetes"])
 def test_every_environment_loads_and_validates(name):
     env = load_env(name)
 
     assert env.name == name
-    assert env.catalog.name == "lake"
+    assert env.table("raw", "t") == f"{env.catalog.name}.raw.t"
 
 
 def test_dev_is_fully_embedded(monkeypatch):
@@ -148,3 +148,11 @@ def test_export_path_is_safe_for_airflow_run_ids(test_env):
     path = test_env.export_path("fact_transactions", "manual__2026-01-01T00:00:00+00:00")
 
     assert path.endswith("/exports/fact_transactions/manual__2026-01-01T00_00_00_00_00")
+
+
+def test_databricks_backend_needs_exactly_one_cluster(config_copy):
+    path = config_copy / "environments" / "databricks.yaml"
+    path.write_text(path.read_text().replace("    new_cluster:", "    existing_cluster_id: 0101-abc\n    new_cluster:"))
+
+    with pytest.raises(ConfigError, match=r"spark\.databricks: Value error, give exactly one of"):
+        load_env("databricks")

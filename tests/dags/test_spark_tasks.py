@@ -56,17 +56,20 @@ def test_standalone_master_comes_from_the_connection(monkeypatch):
     assert cmd[1:3] == ["--master", "spark://spark-master:7077"]
 
 
-def test_kubernetes_config_gives_cluster_mode_image_namespace_and_rest_catalog():
-    # The rendered command is not built here: SparkSubmitHook refuses k8s:// masters unless the
-    # cncf.kubernetes provider is installed, which the pinned stack does not include yet.
-    env = load_env("kubernetes")
+def test_kubernetes_task_runs_in_cluster_mode_with_the_image_and_namespace(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SPARK_K8S", '{"conn_type": "spark", "host": "k8s://https://kubernetes.default.svc", "port": 443}'
+    )
 
-    op = spark_task(env, "t", "build_processing")
+    op = spark_task(load_env("kubernetes"), "t", "build_processing")
+    cmd = build_command(op)
 
-    assert op._deploy_mode == "cluster"
-    assert op.conf["spark.kubernetes.container.image"] == "apache/spark-py:v3.5.1"
-    assert op.conf["spark.kubernetes.namespace"] == "data"
-    assert op.conf["spark.sql.catalog.lake.type"] == "rest"
+    assert cmd[1:3] == ["--master", "k8s://https://kubernetes.default.svc:443"]
+    assert cmd[cmd.index("--deploy-mode") + 1] == "cluster"
+    assert "spark.kubernetes.container.image=apache/spark-py:v3.5.1" in cmd
+    assert "spark.kubernetes.namespace=data" in cmd
+    assert "spark.sql.catalog.lake.type=rest" in cmd
+    assert cmd[-5:] == [op.application, "--env", "kubernetes", "--run-id", "{{ run_id }}"]
     assert op.application == "s3a://acme-lakehouse/artifacts/jobs/build_processing.py"
 
 

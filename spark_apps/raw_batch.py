@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_apps import ingest, lake_fs
@@ -171,13 +171,15 @@ def _manifest_rows(
     return rows
 
 
-def _plan_filter(plan: BatchPlan, column: str = "_ingest_date") -> Column:
+def _plan_filter(plan: BatchPlan, column: str = "_ingest_date") -> str:
+    """The rows a load replaces, as a SQL predicate (both table formats take one)."""
     if plan.mode == "full_refresh":
-        return F.lit(True)
-    return F.col(column).isin(*[F.lit(d).cast("date") for d in plan.batch_dates])
+        return "true"
+    dates = ", ".join(f"DATE'{d}'" for d in plan.batch_dates)
+    return f"{column} IN ({dates})"
 
 
-def _replace(io: TableIO, df: DataFrame, table: str, condition: Column, partition_by: list[str]) -> int:
+def _replace(io: TableIO, df: DataFrame, table: str, condition: str, partition_by: list[str]) -> int:
     """Replace the rows matching ``condition`` with ``df``; returns the rows the commit added."""
     io.ensure_table(table, df.schema, partition_by=partition_by)
     before = io.last_commit(table)

@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 DEFAULT_PROPERTIES = {"format-version": "2", "write.parquet.compression-codec": "zstd"}
@@ -83,6 +84,52 @@ def changed_condition(columns: Sequence[str]) -> str:
     return " OR ".join(f"NOT (t.{quote(c)} <=> s.{quote(c)})" for c in columns)
 
 
+def delta_history_sql(table: str) -> str:
+    return f"DESCRIBE HISTORY {table} LIMIT 1"
+
+
+def delta_commit_stats(history: dict | None) -> CommitStats:
+    """CommitStats from a Delta ``DESCRIBE HISTORY`` row: rows written by a WRITE (replaceWhere) or
+    inserted/updated by a MERGE, and rows it removed."""
+    if history is None:
+        return CommitStats(None, "none", 0, 0, 0)
+    m = {k: int(v) for k, v in (history.get("operationMetrics") or {}).items() if str(v).isdigit()}
+    added = (
+        m.get("numOutputRows", 0)
+        if history["operation"] != "MERGE"
+        else (m.get("numTargetRowsInserted", 0) + m.get("numTargetRowsUpdated", 0))
+    )
+    deleted = m.get("numDeletedRows", 0) + m.get("numTargetRowsDeleted", 0)
+    return CommitStats(history["version"], history["operation"], added, deleted, -1)
+
+
+def maintenance_sql(
+    table: str,
+    table_format: str = "iceberg",
+    *,
+    snapshots_older_than: str | None = None,
+    orphans_older_than: str | None = None,
+    retain_last: int = 5,
+    zorder_by: Sequence[str] = (),
+    retain_hours: int = 168,
+) -> list[str]:
+    """Compaction and clean-up statements. Iceberg: rewrite data files and manifests, expire snapshots,
+    remove orphan files (Spark procedures; Iceberg refuses an orphan cutoff under 24 hours and defaults
+    to 3 days). Delta: OPTIMIZE (with ZORDER) and VACUUM."""
+    if table_format == "delta":
+        optimize = f"OPTIMIZE {table}" + (f" ZORDER BY ({', '.join(zorder_by)})" if zorder_by else "")
+        return [optimize, f"VACUUM {table} RETAIN {retain_hours} HOURS"]
+    catalog, ident = table.split(".", 1)
+    snapshots = f", older_than => TIMESTAMP '{snapshots_older_than}'" if snapshots_older_than else ""
+    orphans = f", older_than => TIMESTAMP '{orphans_older_than}'" if orphans_older_than else ""
+    return [
+        f"CALL {catalog}.system.rewrite_data_files(table => '{ident}')",
+        f"CALL {catalog}.system.rewrite_manifests(table => '{ident}')",
+        f"CALL {catalog}.system.expire_snapshots(table => '{ident}'{snapshots}, retain_last => {retain_last})",
+        f"CALL {catalog}.system.remove_orphan_files(table => '{ident}'{orphans})",
+    ]
+
+
 @dataclass(frozen=True)
 class CommitStats:
     """What one commit did, read from the table's own snapshot summary (not from our counters)."""
@@ -91,7 +138,7 @@ class CommitStats:
     operation: str
     added_records: int
     deleted_records: int
-    total_records: int
+    total_records: int  # -1 when the format does not report it (Delta)
 
 
 class TableIO:
@@ -122,10 +169,14 @@ class TableIO:
     def append(self, df: DataFrame, table: str) -> None:
         df.writeTo(table).append()
 
-    def replace_where(self, df: DataFrame, table: str, condition: Column) -> None:
-        """Atomically delete the rows matching ``condition`` and add ``df``: one commit, so a re-run of a
-        batch replaces it and an empty batch still clears what an earlier run wrote."""
-        df.writeTo(table).overwrite(condition)
+    def replace_where(self, df: DataFrame, table: str, predicate: str) -> None:
+        """Atomically delete the rows matching the SQL ``predicate`` and add ``df``: one commit, so a re-run
+        of a batch replaces it and an empty batch still clears what an earlier run wrote.
+        Iceberg: overwrite-by-expression; Delta: ``replaceWhere``."""
+        if self.table_format == "delta":
+            df.write.format("delta").mode("overwrite").option("replaceWhere", predicate).saveAsTable(table)
+        else:
+            df.writeTo(table).overwrite(F.expr(predicate))
 
     def merge(
         self,
@@ -144,7 +195,10 @@ class TableIO:
             self.spark.catalog.dropTempView(view)
 
     def last_commit(self, table: str) -> CommitStats:
-        """Counts from the newest snapshot's summary, used to prove row conservation independently."""
+        """Counts from the newest commit's own metadata, used to prove row conservation independently."""
+        if self.table_format == "delta":
+            row = self.spark.sql(delta_history_sql(table)).first()
+            return delta_commit_stats(row.asDict() if row else None)
         row = self.spark.sql(
             f"SELECT snapshot_id, operation, summary FROM {table}.snapshots ORDER BY committed_at DESC LIMIT 1"
         ).first()
@@ -158,6 +212,13 @@ class TableIO:
             deleted_records=int(summary.get("deleted-records", 0)),
             total_records=int(summary.get("total-records", 0)),
         )
+
+    def maintain(self, table: str, **options: object) -> list[str]:
+        """Compact and expire (see ``maintenance_sql``); returns the statements run."""
+        statements = maintenance_sql(table, self.table_format, **options)  # type: ignore[arg-type]
+        for sql in statements:
+            self.spark.sql(sql)
+        return statements
 
     def rows_added_since(self, table: str, before: CommitStats) -> int:
         """Rows the commit after ``before`` added; 0 when no new snapshot was committed."""

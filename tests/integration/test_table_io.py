@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from pyspark.sql import functions as F
 
 pytestmark = pytest.mark.spark
 
@@ -52,7 +51,7 @@ def test_replace_where_swaps_one_partition_and_leaves_the_rest(spark, table_io, 
     table_io.append(spark.createDataFrame([(1, "a", d1), (2, "b", d2)], DDL), table)
     before = table_io.last_commit(table)
 
-    table_io.replace_where(spark.createDataFrame([(3, "c", d1)], DDL), table, F.col("day") == F.lit(d1))
+    table_io.replace_where(spark.createDataFrame([(3, "c", d1)], DDL), table, "day = DATE'2026-01-01'")
 
     assert rows(spark, table) == [(2, "b", "2026-01-02"), (3, "c", "2026-01-01")]
     assert table_io.rows_added_since(table, before) == 1
@@ -64,7 +63,7 @@ def test_replace_where_with_no_rows_still_clears_the_partition(spark, table_io, 
     table_io.ensure_table(table, spark.createDataFrame([], DDL).schema, partition_by=["day"])
     table_io.append(spark.createDataFrame([(1, "a", d1)], DDL), table)
 
-    table_io.replace_where(spark.createDataFrame([], DDL), table, F.col("day") == F.lit(d1))
+    table_io.replace_where(spark.createDataFrame([], DDL), table, "day = DATE'2026-01-01'")
 
     assert rows(spark, table) == []
 
@@ -105,3 +104,19 @@ def test_merge_of_identical_rows_with_changed_condition_rewrites_nothing(spark, 
 
     assert rows(spark, table) == [(1, "a", "2026-01-01"), (2, None, "2026-01-01")]
     assert spark.sql(f"SELECT count(*) FROM {table}.files").first()[0] == files_before
+
+
+def test_maintenance_compacts_small_files_and_the_table_still_reads(spark, table_io, table):
+    d = dt.date(2026, 1, 1)
+    table_io.ensure_table(table, spark.createDataFrame([], DDL).schema)
+    for i in range(6):
+        table_io.append(spark.createDataFrame([(i, f"v{i}", d)], DDL), table)
+    files_before = spark.sql(f"SELECT count(*) FROM {table}.files").first()[0]
+
+    statements = table_io.maintain(table, snapshots_older_than="2999-01-01 00:00:00", retain_last=1)
+
+    assert files_before == 6
+    assert spark.sql(f"SELECT count(*) FROM {table}.files").first()[0] == 1
+    assert spark.sql(f"SELECT count(*) FROM {table}.snapshots").first()[0] == 1
+    assert len(rows(spark, table)) == 6
+    assert statements[0].startswith("CALL lake.system.rewrite_data_files")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pyspark.sql.types import DateType, DecimalType, LongType, StringType, StructField, StructType
 
-from spark_apps.table_io import changed_condition, create_table_sql, merge_sql
+from spark_apps.table_io import (
+    CommitStats,
+    changed_condition,
+    create_table_sql,
+    delta_commit_stats,
+    delta_history_sql,
+    maintenance_sql,
+    merge_sql,
+)
 
 SCHEMA = StructType(
     [
@@ -65,3 +73,41 @@ def test_merge_sql_can_replace_a_scope_atomically():
 
 def test_changed_condition_is_null_safe_over_every_column():
     assert changed_condition(["a", "b"]) == "NOT (t.`a` <=> s.`a`) OR NOT (t.`b` <=> s.`b`)"
+
+
+def test_delta_maintenance_is_optimize_with_zorder_then_vacuum():
+    assert maintenance_sql("main.raw.t", "delta", zorder_by=["customer_id"], retain_hours=240) == [
+        "OPTIMIZE main.raw.t ZORDER BY (customer_id)",
+        "VACUUM main.raw.t RETAIN 240 HOURS",
+    ]
+
+
+def test_iceberg_maintenance_calls_the_catalog_procedures():
+    sql = maintenance_sql(
+        "lake.raw.t",
+        snapshots_older_than="2026-01-01 00:00:00",
+        orphans_older_than="2025-12-29 00:00:00",
+        retain_last=3,
+    )
+
+    assert sql == [
+        "CALL lake.system.rewrite_data_files(table => 'raw.t')",
+        "CALL lake.system.rewrite_manifests(table => 'raw.t')",
+        "CALL lake.system.expire_snapshots(table => 'raw.t', older_than => TIMESTAMP '2026-01-01 00:00:00',"
+        " retain_last => 3)",
+        "CALL lake.system.remove_orphan_files(table => 'raw.t', older_than => TIMESTAMP '2025-12-29 00:00:00')",
+    ]
+
+
+def test_delta_commit_stats_from_history_rows():
+    write = {"version": 7, "operation": "WRITE", "operationMetrics": {"numOutputRows": "120", "numFiles": "2"}}
+    merge = {
+        "version": 8,
+        "operation": "MERGE",
+        "operationMetrics": {"numTargetRowsInserted": "5", "numTargetRowsUpdated": "2", "numTargetRowsDeleted": "1"},
+    }
+
+    assert delta_commit_stats(write) == CommitStats(7, "WRITE", 120, 0, -1)
+    assert delta_commit_stats(merge) == CommitStats(8, "MERGE", 7, 1, -1)
+    assert delta_commit_stats(None).snapshot_id is None
+    assert delta_history_sql("main.raw.t") == "DESCRIBE HISTORY main.raw.t LIMIT 1"

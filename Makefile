@@ -35,8 +35,12 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 # The archive every Spark backend ships with --py-files (versioned inside by spark_apps.__version__).
+# What Spark backends ship: the zip for --py-files, the wheel for Databricks libraries; both carry the
+# project version (pyproject.toml / spark_apps.__version__).
 package: install
 	@$(BIN)/python -m spark_apps.archive dist/spark_apps.zip
+	@$(BIN)/pip wheel . --no-deps --quiet -w dist && rm -rf build *.egg-info
+	@ls dist/*.whl
 
 airflow-db: install
 	@test -f $(AIRFLOW_HOME)/airflow.db || $(BIN)/airflow db migrate > /dev/null

@@ -40,7 +40,7 @@ def test_dockerfile_copies_only_paths_that_exist():
     assert [s for s in sources if not (ROOT / s).exists()] == []
 
 
-def test_compose_runs_the_airflow_3_services_on_postgres():
+def test_compose_runs_airflow_postgres_spark_and_minio_with_buckets():
     compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
     services = compose["services"]
 
@@ -61,3 +61,34 @@ def test_archive_holds_the_package_and_its_version(tmp_path):
         assert zf.read("spark_apps/VERSION").decode() == __version__
     assert {"spark_apps/__init__.py", "spark_apps/config.py", "spark_apps/jobs/ingest_raw.py"} <= names
     assert not [n for n in names if "__pycache__" in n]
+
+
+def test_compose_spark_matches_the_pinned_spark_minor_version():
+    compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+    minor = ".".join(pinned("pyspark[sql]").split(".")[:2])
+
+    for name in ("spark-master", "spark-worker"):
+        assert compose["services"][name]["image"].startswith(f"apache/spark:{minor}.")
+
+
+def test_compose_mounts_only_files_that_exist():
+    compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+    mounts = [v.split(":")[0] for svc in compose["services"].values() for v in svc.get("volumes", [])]
+    files = [m for m in mounts if m.startswith("./") and m != "./data"]
+
+    assert files == ["./include/sql/docker/init-warehouse.sql"]
+    assert all((ROOT / f).is_file() for f in files)
+
+
+def test_the_wheel_carries_the_project_version(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+    assert [p.name for p in tmp_path.glob("*.whl")] == [f"lakehouse_pipelines-{__version__}-py3-none-any.whl"]

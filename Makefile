@@ -35,10 +35,10 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 # The archive every Spark backend ships with --py-files (versioned inside by spark_apps.__version__).
-# What Spark backends ship: the zip for --py-files, the wheel for Databricks libraries; both carry the
-# project version (pyproject.toml / spark_apps.__version__).
+# What Spark backends ship: the zip for --py-files, the wheel for Databricks libraries (both carry
+# spark_apps.__version__), and config/ as pipeline_config.zip for drivers running on a cluster.
 package: install
-	@$(BIN)/python -m spark_apps.archive dist/spark_apps.zip
+	@$(BIN)/python -m spark_apps.archive dist/spark_apps.zip dist/pipeline_config.zip
 	@$(BIN)/pip wheel . --no-deps --quiet -w dist && rm -rf build *.egg-info
 	@ls dist/*.whl
 

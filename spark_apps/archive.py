@@ -24,6 +24,17 @@ def build_archive(dest: Path) -> Path:
     return dest
 
 
+def build_config_archive(dest: Path, config: Path = PACKAGE_DIR.parent / "config") -> Path:
+    """Zip the YAML/JSON config with paths relative to config/, ready to unpack as PIPELINE_CONFIG_DIR."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in config.rglob("*") if p.suffix in (".yaml", ".json")):
+            zf.write(path, path.relative_to(config))
+    return dest
+
+
 if __name__ == "__main__":
     out = build_archive(Path(sys.argv[1] if len(sys.argv) > 1 else "dist/spark_apps.zip"))
     print(f"built {out} (spark_apps {__version__})")
+    if len(sys.argv) > 2:
+        print(f"built {build_config_archive(Path(sys.argv[2]))}")

@@ -22,6 +22,14 @@ IDEMPOTENCY_TOKEN = (
 )
 
 
+def _driver_env(env: EnvConfig) -> dict[str, str]:
+    """The driver runs here in client mode, so it can use this project folder; in cluster mode the
+    environment config points PIPELINE_CONFIG_DIR at config shipped to the cluster instead."""
+    if env.spark.deploy_mode == "cluster":
+        return {ENV_VAR: env.name}
+    return {ENV_VAR: env.name, HOME_VAR: str(PROJECT_ROOT), CONFIG_DIR_VAR: str(config_dir())}
+
+
 def application_path(env: EnvConfig, app: str) -> str:
     return f"{env.spark.apps_root.rstrip('/')}/{app}.py"
 
@@ -47,7 +55,7 @@ def spark_task(
             py_files=env.spark.py_files,
             deploy_mode=env.spark.deploy_mode,
             name=f"{app}-{task_id}",
-            env_vars={ENV_VAR: env.name, HOME_VAR: str(PROJECT_ROOT), CONFIG_DIR_VAR: str(config_dir())},
+            env_vars=_driver_env(env),
             **operator_kwargs,
         )
     from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator

@@ -123,7 +123,10 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     assert task["parameters"][:3] == ["--env", "databricks", "--run-id"]
     assert task["parameters"][3].startswith("manual__")
     assert body["new_cluster"]["spark_version"] == "15.4.x-scala2.12"
-    assert body["new_cluster"]["spark_env_vars"] == {"PIPELINE_ENV": "databricks"}
+    assert body["new_cluster"]["spark_env_vars"] == {
+        "PIPELINE_ENV": "databricks",
+        "PIPELINE_CONFIG_DIR": "/Workspace/Shared/lakehouse/config",
+    }
     assert body["libraries"][0] == {"whl": "/Workspace/Shared/lakehouse/lakehouse_pipelines-0.1.0-py3-none-any.whl"}
     assert body["run_name"] == "build_processing-build_model"
     assert submit["auth"] == "Bearer dapi-test-token"

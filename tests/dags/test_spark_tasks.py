@@ -6,6 +6,7 @@ from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 from lakehouse.spark_tasks import spark_task
+from spark_apps.config import PROJECT_ROOT as ROOT
 from spark_apps.config import load_env
 from spark_apps.spark_conf import bundled_iceberg_jar
 
@@ -44,6 +45,11 @@ def test_prod_task_uses_cluster_mode_packages_and_s3_artifacts(monkeypatch):
     assert not any(c.startswith("spark.jars=") for c in cmd)
     assert op.application == "s3://acme-lakehouse/artifacts/jobs/ingest_raw.py"
     assert cmd[cmd.index("--py-files") + 1] == "s3://acme-lakehouse/artifacts/spark_apps.zip"
+    # The driver runs on the cluster: config comes from the shipped archive, never from this machine.
+    assert "spark.yarn.dist.archives=s3://acme-lakehouse/artifacts/pipeline_config.zip#pipeline_config" in cmd
+    assert "spark.yarn.appMasterEnv.PIPELINE_CONFIG_DIR=./pipeline_config" in cmd
+    assert "spark.yarn.appMasterEnv.PIPELINE_ENV=prod" in cmd
+    assert not [c for c in cmd if "PIPELINE_HOME" in c or str(ROOT) in c]
 
 
 def test_standalone_master_comes_from_the_connection(monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from spark_apps import __version__
-from spark_apps.archive import build_archive
+from spark_apps.archive import build_archive, build_config_archive
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,3 +92,11 @@ def test_the_wheel_carries_the_project_version(tmp_path):
     )
 
     assert [p.name for p in tmp_path.glob("*.whl")] == [f"lakehouse_pipelines-{__version__}-py3-none-any.whl"]
+
+
+def test_config_archive_unpacks_as_a_config_dir(tmp_path):
+    archive = build_config_archive(tmp_path / "pipeline_config.zip")
+
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+    assert {"environments/prod.yaml", "sources/transactions.yaml", "warehouse/tables.yaml"} <= names

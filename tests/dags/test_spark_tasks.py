@@ -91,3 +91,14 @@ def test_databricks_backend_is_a_config_change():
     }
     assert op.new_cluster["num_workers"] == 2
     assert op.existing_cluster_id is None
+
+
+def test_databricks_can_run_on_an_existing_cluster():
+    env = load_env("databricks")
+    db = env.spark.databricks.model_copy(update={"existing_cluster_id": "0101-abc", "new_cluster": None})
+    env = env.model_copy(update={"spark": env.spark.model_copy(update={"databricks": db})})
+
+    op = spark_task(env, "build_model", "build_processing")
+
+    assert op.existing_cluster_id == "0101-abc"
+    assert op.new_cluster is None

@@ -111,3 +111,21 @@ def test_delta_commit_stats_from_history_rows():
     assert delta_commit_stats(merge) == CommitStats(8, "MERGE", 7, 1, -1)
     assert delta_commit_stats(None).snapshot_id is None
     assert delta_history_sql("main.raw.t") == "DESCRIBE HISTORY main.raw.t LIMIT 1"
+
+
+def test_delta_batch_replace_uses_replace_where_in_one_write():
+    from unittest.mock import MagicMock
+
+    from spark_apps.table_io import TableIO
+
+    df = MagicMock()
+    TableIO(MagicMock(), "main", table_format="delta").replace_where(
+        df, "main.raw.t", "_ingest_date IN (DATE'2026-01-01')"
+    )
+
+    df.write.format.assert_called_once_with("delta")
+    writer = df.write.format.return_value.mode
+    writer.assert_called_once_with("overwrite")
+    writer.return_value.option.assert_called_once_with("replaceWhere", "_ingest_date IN (DATE'2026-01-01')")
+    writer.return_value.option.return_value.saveAsTable.assert_called_once_with("main.raw.t")
+    df.writeTo.assert_not_called()

@@ -13,8 +13,6 @@ from spark_apps.config import EnvConfig, load_env
 from spark_apps.session import build_session
 from spark_apps.table_io import TableIO
 
-log = logging.getLogger("spark_apps")
-
 
 @dataclass
 class JobContext:

@@ -11,7 +11,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -140,6 +140,8 @@ class EnvConfig(_Strict):
     def table(self, namespace: str, name: str) -> str:
         """Fully qualified table name, e.g. ``lake.raw.customers``."""
         return f"{self.catalog.name}.{namespace}.{name}"
+
+    EXPORT_MANIFEST: ClassVar[str] = "_manifest.json"  # written last by an export, read by every loader
 
     def export_path(self, table: str, run_id: str) -> str:
         """``<lake>/exports/<table>/<run_id>``, with the run id made safe for paths."""

@@ -11,8 +11,6 @@ from pyspark.sql import functions as F
 from spark_apps import lake_fs
 from spark_apps.config import EnvConfig, WarehouseTable
 
-MANIFEST_NAME = "_manifest.json"
-
 
 @dataclass(frozen=True)
 class ExportManifest:
@@ -43,5 +41,5 @@ def export_table(df: DataFrame, env: EnvConfig, name: str, spec: WarehouseTable,
     written = df.sparkSession.read.parquet(path)
     rows, sums = totals(written, spec.measures)
     manifest = ExportManifest(name, run_id, path, rows, spec.keys, sums, written.columns)
-    lake_fs.write_text(df.sparkSession, f"{path}/{MANIFEST_NAME}", manifest.to_json())
+    lake_fs.write_text(df.sparkSession, f"{path}/{EnvConfig.EXPORT_MANIFEST}", manifest.to_json())
     return manifest

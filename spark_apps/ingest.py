@@ -16,8 +16,9 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
+from spark_apps import lake_fs
 from spark_apps.config import ColumnSpec, SourceContract
-from spark_apps.layout import HeaderLayout, plan_layout
+from spark_apps.layout import HeaderLayout, plan_layout, split_header
 
 LINE_BREAK = r"\r\n|\r|\n"
 MAX_VALUE_IN_REASON = 80
@@ -153,10 +154,10 @@ def parse_batch(
         type_rows(parse_lines(read_lines(spark, files), contract, layout), contract)
         for layout, files in files_by_layout.items()
     ]
-    return _union(frames)
+    return union_all(frames)
 
 
-def _union(frames: list[DataFrame]) -> DataFrame:
+def union_all(frames: Sequence[DataFrame]) -> DataFrame:
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
@@ -223,7 +224,28 @@ def parse_parquet(spark: SparkSession, contract: SourceContract, files: Sequence
             F.lit(_SEP.join(layout.file_errors)).alias("_shape_errors"),
         )
         frames.append(type_rows(parsed, contract))
-    return _union(frames)
+    return union_all(frames)
+
+
+def group_by_layout(
+    spark: SparkSession, contract: SourceContract, uris: Sequence[str]
+) -> dict[HeaderLayout, list[str]]:
+    """Read each CSV file's header (first line only, on the driver) and group files sharing a layout."""
+    groups: dict[HeaderLayout, list[str]] = {}
+    for uri in uris:
+        header = lake_fs.read_first_line(spark, uri)
+        fields = split_header(header, contract.reader.delimiter, contract.reader.quote)
+        groups.setdefault(plan_layout(contract, fields), []).append(uri)
+    return groups
+
+
+def parse_files(spark: SparkSession, contract: SourceContract, uris: Sequence[str]) -> DataFrame:
+    """Files of the contract's format → canonical typed columns, ``_extra`` and ``_reasons`` per row."""
+    if contract.format == "json":
+        return type_rows(parse_json_lines(read_lines(spark, uris), contract), contract)
+    if contract.format == "parquet":
+        return parse_parquet(spark, contract, uris)
+    return parse_batch(spark, contract, group_by_layout(spark, contract, uris))
 
 
 AUDIT_DDL = (

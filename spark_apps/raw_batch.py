@@ -17,10 +17,9 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_apps import ingest, lake_fs
+from spark_apps import ingest
 from spark_apps.config import EnvConfig, SourceContract
 from spark_apps.landing import BatchPlan, PlannedFile
-from spark_apps.layout import HeaderLayout, plan_layout, split_header
 from spark_apps.table_io import TableIO
 
 log = logging.getLogger(__name__)
@@ -72,15 +71,6 @@ def plan_batch_id(plan: BatchPlan) -> str:
     return ",".join(batch_id(plan.source, d) for d in plan.batch_dates)
 
 
-def group_by_layout(io: TableIO, contract: SourceContract, uris: list[str]) -> dict[HeaderLayout, list[str]]:
-    """Read each file's header (first line only) and group files that share a layout."""
-    groups: dict[HeaderLayout, list[str]] = {}
-    for uri in uris:
-        fields = split_header(lake_fs.read_first_line(io.spark, uri), contract.reader.delimiter, contract.reader.quote)
-        groups.setdefault(plan_layout(contract, fields), []).append(uri)
-    return groups
-
-
 def find_redeliveries(io: TableIO, env: EnvConfig, plan: BatchPlan) -> dict[str, str]:
     """Accepted files whose exact bytes were already loaded: uri -> why it is skipped.
 
@@ -112,17 +102,9 @@ def parse_plan(io: TableIO, contract: SourceContract, files: list[PlannedFile], 
     """Typed rows with reasons and audit columns for the files to load, one batch id per landing date."""
     frames = []
     for date in sorted({f.batch_date for f in files}):
-        uris = [f.uri for f in files if f.batch_date == date]
-        if contract.format == "json":
-            parsed = ingest.type_rows(ingest.parse_json_lines(ingest.read_lines(io.spark, uris), contract), contract)
-        elif contract.format == "parquet":
-            parsed = ingest.parse_parquet(io.spark, contract, uris)
-        else:
-            parsed = ingest.parse_batch(io.spark, contract, group_by_layout(io, contract, uris))
+        parsed = ingest.parse_files(io.spark, contract, [f.uri for f in files if f.batch_date == date])
         frames.append(ingest.with_audit(parsed, batch_id(contract.name, date), date, run_id))
-    batch = frames[0]
-    for frame in frames[1:]:
-        batch = batch.unionByName(frame)
+    batch = ingest.union_all(frames)
     return ingest.mark_duplicate_keys(batch, contract.primary_key)
 
 

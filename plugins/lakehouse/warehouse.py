@@ -15,10 +15,9 @@ from typing import Any
 
 import jinja2
 
-from spark_apps.config import PROJECT_ROOT, WarehouseConfig
+from spark_apps.config import PROJECT_ROOT, EnvConfig, WarehouseConfig
 
 SQL_DIR = PROJECT_ROOT / "include" / "sql" / "warehouse"
-MANIFEST_NAME = "_manifest.json"
 _jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SQL_DIR)), undefined=jinja2.StrictUndefined)
 
 
@@ -65,7 +64,7 @@ def reconcile_sql(target: str, staging: str, keys: list[str], measures: list[str
 
 
 def read_manifest(export_path: str) -> dict[str, Any]:
-    path = Path(export_path.removeprefix("file:")) / MANIFEST_NAME
+    path = Path(export_path.removeprefix("file:")) / EnvConfig.EXPORT_MANIFEST
     if not path.is_file():
         raise FileNotFoundError(f"export manifest missing: {path} (did the export task finish?)")
     return json.loads(path.read_text(encoding="utf-8"))

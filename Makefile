@@ -10,6 +10,8 @@ DEMO_DATE ?= 2026-01-01
 DEMO_CUSTOMERS ?= 2000
 DEMO_TRANSACTIONS ?= 50000
 DEMO_FAULT_RATE ?= 0.01
+DEMO_ACCOUNTS ?= 1000
+DEMO_MONTHS ?= 36
 
 # Local runtime: embedded Airflow (SQLite), Spark on local[2] from the venv, DuckDB warehouse.
 export PATH := $(BIN):$(PATH)
@@ -49,7 +51,7 @@ demo: package airflow-db
 	@mkdir -p data
 	$(BIN)/python -m spark_apps.sample_data --landing data/lake/landing --batch-date $(DEMO_DATE) \
 	  --customers $(DEMO_CUSTOMERS) --transactions $(DEMO_TRANSACTIONS) --fault-rate $(DEMO_FAULT_RATE) \
-	  > data/generation-summary.json
+	  --accounts $(DEMO_ACCOUNTS) --months $(DEMO_MONTHS) > data/generation-summary.json
 	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) > data/demo-landing_to_raw.log 2>&1 \
 	  || { tail -50 data/demo-landing_to_raw.log; exit 1; }
 	@sed -nE 's/.*INGEST_RESULT (.*watermark=[^ ]*).*/  \1/p' data/demo-landing_to_raw.log | sort -u
@@ -57,6 +59,9 @@ demo: package airflow-db
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
 	$(BIN)/airflow dags test processing_to_warehouse $(DEMO_DATE) > data/demo-processing_to_warehouse.log 2>&1 \
 	  || { tail -50 data/demo-processing_to_warehouse.log; exit 1; }
+	$(BIN)/airflow dags test account_summary $(DEMO_DATE) -c '{"mode": "initial"}' > data/demo-account_summary.log 2>&1 \
+	  || { tail -50 data/demo-account_summary.log; exit 1; }
+	@sed -nE 's/.*(SUMMARY_RESULT [^\\]*rows_written=[0-9]+).*/  \1/p' data/demo-account_summary.log | sort -u
 	@$(BIN)/python -m spark_apps.jobs.lake_report --run-id demo-report 2>/dev/null
 	@$(BIN)/python -c "import duckdb; from spark_apps.config import load_env; \
 	  w = load_env().warehouse; con = duckdb.connect(w.duckdb_path, read_only=True); \

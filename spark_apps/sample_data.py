@@ -161,6 +161,110 @@ def fiscal_calendar_rows(start: dt.date, days: int, summary: Summary) -> Iterato
         yield [day.isoformat(), str(year + 1), str(period + 1), str(month), str(week)]
 
 
+ACCOUNT_SNAPSHOT_COLUMNS = [
+    "account_key",
+    "customer_key",
+    "report_month",
+    "base_ts",
+    "balance",
+    "credit_limit",
+    "actual_payment_amount",
+    "past_due_amount",
+    "days_past_due",
+    "payment_rating_code",
+    "asset_class_code",
+    "account_type",
+    "open_date",
+    "branch_code",
+]
+RATINGS = ["0", "0", "0", "0", "1", "2", "3", "4", "5", "6", "S", "B", "D", "L", "M"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One delivered account snapshot and the month (index into the run) in which it arrives."""
+
+    arrival: int
+    values: dict[str, object]
+
+    def csv_row(self) -> list[str]:
+        return ["" if self.values[c] is None else str(self.values[c]) for c in ACCOUNT_SNAPSHOT_COLUMNS]
+
+
+def _month_plus(first: str, offset: int) -> str:
+    index = int(first[:4]) * 12 + int(first[5:7]) - 1 + offset
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def account_snapshots(
+    accounts: int,
+    months: int,
+    *,
+    first_month: str = "2023-01",
+    gap_rate: float = 0.05,
+    late_rate: float = 0.01,
+    invalid_rate: float = 0.0,
+    seed: int = 42,
+) -> Iterator[Snapshot]:
+    """Monthly snapshots for ``accounts`` accounts over ``months`` months, deterministic for a seed.
+
+    - Accounts open at different months, and a month is missing (a gap) at ``gap_rate``.
+    - At ``late_rate`` a snapshot arrives late (1-3 months after its report month); as often again it is
+      corrected: a second version with a later ``base_ts`` and other values arrives late.
+    - At ``invalid_rate`` a rating or days-past-due value breaks the summary's rules (becomes null there).
+    Values vary month to month so arrays do not compress to nothing.
+    """
+    rng = random.Random(seed)
+    for account in range(1, accounts + 1):
+        opened = rng.randrange(0, max(1, months // 3)) if account % 4 == 0 else 0
+        limit = rng.choice([1000, 2500, 5000, 10000, 20000])
+        customer = 1 + (account * 7919) % max(1, accounts // 2 + 1)
+        account_type = rng.choice(["card", "loan", "mortgage", "overdraft"])
+        branch = f"B{rng.randrange(1, 60):03d}"
+        open_date = f"{_month_plus(first_month, opened)}-01"
+        balance = rng.uniform(0, limit)
+        for m in range(opened, months):
+            if rng.random() < gap_rate:
+                continue
+            balance = max(0.0, min(limit * 1.1, balance + rng.uniform(-0.3, 0.3) * limit))
+            dpd = rng.choice([0, 0, 0, 0, 0, 15, 30, 60, 90])
+            values: dict[str, object] = {
+                "account_key": account,
+                "customer_key": customer,
+                "report_month": _month_plus(first_month, m),
+                "base_ts": f"{_month_plus(first_month, m + 1)}-0{rng.randrange(1, 6)} 0{rng.randrange(0, 10)}:00:00",
+                "balance": f"{balance:.2f}",
+                "credit_limit": f"{limit:.2f}",
+                "actual_payment_amount": f"{rng.uniform(0, balance * 0.2):.2f}",
+                "past_due_amount": f"{balance * dpd / 365:.2f}",
+                "days_past_due": dpd,
+                "payment_rating_code": rng.choice(RATINGS),
+                "asset_class_code": rng.choice("ABCDE"),
+                "account_type": account_type,
+                "open_date": open_date,
+                "branch_code": branch,
+            }
+            if rng.random() < invalid_rate:
+                if rng.random() < 0.5:
+                    values["payment_rating_code"] = "X"
+                else:
+                    values["days_past_due"] = -1
+            roll = rng.random()
+            if roll < late_rate:
+                yield Snapshot(m + rng.randint(1, 3), values)
+            elif roll < 2 * late_rate:
+                yield Snapshot(m, values)
+                corrected = {
+                    **values,
+                    "base_ts": f"{_month_plus(first_month, m + 2)}-15 12:00:00",
+                    "balance": f"{balance * 0.9:.2f}",
+                    "payment_rating_code": rng.choice(RATINGS),
+                }
+                yield Snapshot(m + rng.randint(1, 3), corrected)
+            else:
+                yield Snapshot(m, values)
+
+
 HEADERS = {
     "customers": ["customer_id", "first_name", "last_name", "email", "country", "territory", "signup_date"],
     "transactions": [
@@ -173,6 +277,7 @@ HEADERS = {
         "territory",
     ],
     "fiscal_calendar": ["calendar_date", "fiscal_year", "fiscal_quarter", "fiscal_month", "fiscal_week"],
+    "account_snapshots": ACCOUNT_SNAPSHOT_COLUMNS,
 }
 
 
@@ -213,6 +318,8 @@ def generate(
     faults: FaultRates,
     rows_per_file: int = 500_000,
     calendar_days: int = 1096,
+    accounts: int = 0,
+    months: int = 24,
 ) -> Summary:
     rng = random.Random(seed)
     day = dt.date.fromisoformat(batch_date)
@@ -237,7 +344,18 @@ def generate(
         rows_per_file,
         summary,
     )
+    if accounts:
+        # Every version in one delivery, late corrections included: the summary keeps the latest base_ts.
+        first = _month_plus(f"{day.year:04d}-{day.month:02d}", -months)
+        snapshots = account_snapshots(accounts, months, first_month=first, seed=seed)
+        _write(landing, "account_snapshots", batch_date, _counted(snapshots, summary), rows_per_file, summary)
     return summary
+
+
+def _counted(snapshots: Iterator[Snapshot], summary: Summary) -> Iterator[list[str]]:
+    for snap in snapshots:
+        summary.rows["account_snapshots"] += 1
+        yield snap.csv_row()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -248,6 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--transactions", type=int, default=20_000)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--rows-per-file", type=int, default=500_000)
+    p.add_argument("--accounts", type=int, default=0, help="accounts with monthly snapshots (0: none)")
+    p.add_argument("--months", type=int, default=24, help="months of snapshots, ending before --batch-date")
     p.add_argument("--fault-rate", type=float, default=0.0, help="rate for every fault kind at once")
     for kind in FaultRates.__dataclass_fields__:
         p.add_argument(f"--{kind.replace('_', '-')}-rate", type=float, default=None, help=f"rate of {kind}")
@@ -260,7 +380,15 @@ def main(argv: list[str] | None = None) -> None:
         }
     )
     summary = generate(
-        args.landing, args.batch_date, args.customers, args.transactions, args.seed, faults, args.rows_per_file
+        args.landing,
+        args.batch_date,
+        args.customers,
+        args.transactions,
+        args.seed,
+        faults,
+        args.rows_per_file,
+        accounts=args.accounts,
+        months=args.months,
     )
     print(json.dumps(summary.as_dict(), indent=2))
 

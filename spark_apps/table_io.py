@@ -51,15 +51,21 @@ def merge_sql(
     columns: Sequence[str],
     update_condition: str | None = None,
     delete_unmatched_where: str | None = None,
+    target_filter: str | None = None,
 ) -> str:
     """MERGE by keys: update matched rows (optionally only when ``update_condition`` holds), insert new ones,
     and with ``delete_unmatched_where`` delete target rows in that scope that the source no longer has
     (so "replace these rows" is one atomic commit even when the scope does not align with files).
 
+    ``target_filter`` (on ``t.`` columns only) narrows the target the MERGE reads, typically to
+    partitions, so a MERGE into a large table touches only the months or dates that can match.
+
     Columns are listed explicitly rather than ``SET *`` so the statement is valid for Iceberg and Delta
     alike and survives a target with extra columns.
     """
     on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+    if target_filter:
+        on += f" AND ({target_filter})"
     non_keys = [c for c in columns if c not in keys]
     sets = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in non_keys)
     cols = ", ".join(quote(c) for c in columns)
@@ -185,12 +191,15 @@ class TableIO:
         keys: Sequence[str],
         update_condition: str | None = None,
         delete_unmatched_where: str | None = None,
+        target_filter: str | None = None,
     ) -> None:
         """Upsert ``df`` (unique on ``keys``) into ``table``; optionally delete what ``df`` lacks in a scope."""
         view = f"merge_src_{uuid.uuid4().hex[:12]}"
         df.createOrReplaceTempView(view)
         try:
-            self.spark.sql(merge_sql(table, view, keys, df.columns, update_condition, delete_unmatched_where))
+            self.spark.sql(
+                merge_sql(table, view, keys, df.columns, update_condition, delete_unmatched_where, target_filter)
+            )
         finally:
             self.spark.catalog.dropTempView(view)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_DAGS = {"landing_to_raw", "raw_to_processing", "processing_to_warehouse"}
+EXPECTED_DAGS = {"landing_to_raw", "raw_to_processing", "processing_to_warehouse", "account_summary"}
 
 PARSE_SCRIPT = textwrap.dedent(
     """
@@ -38,11 +38,13 @@ PARSE_SCRIPT = textwrap.dedent(
             "tags": sorted(dag.tags),
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "type": type(t).__name__,
                                   "outlets": [a.name for a in t.outlets],
+                                  "inlets": [a.name for a in t.inlets],
                                   "downstream": sorted(t.downstream_task_ids)} for t in dag.tasks},
             "schedule_assets": sorted(
                 a.name for a in getattr(getattr(dag.timetable, "asset_condition", None), "objects", [])
             ),
             "params": sorted(dag.params.keys()),
+            "timetable": type(dag.timetable).__name__,
         }
         for dag_id, dag in bag.dags.items()
     }
@@ -114,6 +116,20 @@ def test_dags_are_chained_by_assets(parsed):
     assert set(dags["processing_to_warehouse"]["schedule_assets"]) == curated_outlets
 
 
+def test_account_summary_runs_monthly_or_when_raw_snapshots_change(parsed):
+    dag = parsed["dags"]["account_summary"]
+    task = dag["tasks"]["summarize"]
+
+    assert dag["timetable"] == "AssetOrTimeSchedule"
+    assert dag["schedule_assets"] == ["raw.account_snapshots"]
+    assert dag["params"] == ["end_month", "mode", "start_month"]
+    assert task["inlets"] == ["raw.account_snapshots"]
+    assert task["outlets"] == ["curated.account_summary", "curated.latest_summary"]
+    assert "raw.account_snapshots" in {
+        a for t in parsed["dags"]["landing_to_raw"]["tasks"].values() for a in t["outlets"]
+    }
+
+
 def test_prod_waits_for_s3_files_with_a_deferrable_sensor(scratch):
     prod = parse_dags(scratch, "prod")
     tasks = prod["dags"]["landing_to_raw"]["tasks"]
@@ -130,7 +146,7 @@ def test_databricks_env_swaps_every_spark_task_without_dag_changes(scratch):
         t["type"]
         for d in dbx["dags"].values()
         for name, t in d["tasks"].items()
-        if name.endswith(("ingest", "build_model", "export_gold"))
+        if name.endswith(("ingest", "build_model", "export_gold", "summarize"))
     }
 
     assert types == {"DatabricksSubmitRunOperator"}

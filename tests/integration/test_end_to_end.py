@@ -33,11 +33,19 @@ def e2e(scratch, spark, airflow_home):
         "PIPELINE_LAKE_ROOT": str(lake),
         "PIPELINE_WAREHOUSE_PATH": str(wh),
     }
-    summary = generate(lake / "landing", BATCH_DATE, 200, 3000, seed=5, faults=FaultRates.uniform(0.02))
+    summary = generate(
+        lake / "landing", BATCH_DATE, 200, 3000, seed=5, faults=FaultRates.uniform(0.02), accounts=40, months=14
+    )
     logs = {}
-    for dag_id in ("landing_to_raw", "raw_to_processing", "processing_to_warehouse"):
+    runs = [
+        ("landing_to_raw", []),
+        ("raw_to_processing", []),
+        ("processing_to_warehouse", []),
+        ("account_summary", ["--conf", '{"mode": "initial"}']),
+    ]
+    for dag_id, extra in runs:
         proc = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, BATCH_DATE], env=env, capture_output=True, text=True, timeout=900
+            [AIRFLOW, "dags", "test", dag_id, BATCH_DATE, *extra], env=env, capture_output=True, text=True, timeout=900
         )
         logs[dag_id] = proc.stdout + proc.stderr
         assert proc.returncode == 0, f"{dag_id} failed:\n{logs[dag_id][-5000:]}"
@@ -51,7 +59,7 @@ def count(spark, table: str) -> int:
     return spark.table(f"e2e.{table}").count()
 
 
-@pytest.mark.parametrize("source", ["customers", "transactions", "fiscal_calendar"])
+@pytest.mark.parametrize("source", ["customers", "transactions", "fiscal_calendar", "account_snapshots"])
 def test_raw_and_quarantine_hold_exactly_what_landed(e2e, spark, source):
     summary = e2e["summary"]
     expected_bad = summary.quarantine_expected.get(source, 0)
@@ -113,3 +121,22 @@ def test_rerunning_the_warehouse_load_changes_nothing(e2e):
     with duckdb.connect(e2e["warehouse"], read_only=True) as con:
         after = con.execute("select count(*), sum(net_amount) from analytics.fact_transactions").fetchone()
     assert after == before
+
+
+def test_account_summary_from_landed_csv_equals_the_oracle(e2e, spark):
+    # Given the snapshots the generator landed (every version, late corrections included)
+    from spark_apps.config import load_summary_config
+    from spark_apps.sample_data import account_snapshots
+    from tests.account_summary_helpers import comparable
+    from tests.account_summary_oracle import expected_summary
+
+    cfg = load_summary_config()
+    landed = [s.values for s in account_snapshots(40, 14, first_month="2024-12", seed=5)]
+    expected, latest = expected_summary(landed, cfg)
+
+    # Then the initial run through landing → raw → account_summary built exactly the oracle's arrays
+    assert comparable(spark.table("e2e.curated.account_summary"), cfg) == expected
+    assert comparable(spark.table("e2e.curated.latest_summary"), cfg) == {
+        (a, r["report_month"]): r for a, r in latest.items()
+    }
+    assert "SUMMARY_RESULT mode=initial" in e2e["logs"]["account_summary"]

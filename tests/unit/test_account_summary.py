@@ -180,3 +180,14 @@ def test_config_errors_name_the_file_and_key(tmp_path):
         ConfigError, match=r"account_summary.json: .*'balance_history' must be a rolling column of type string"
     ):
         load_summary_config(path)
+
+
+def test_the_job_rejects_a_bad_month_before_starting_spark(capsys):
+    from spark_apps.jobs.account_summary import main
+
+    with pytest.raises(SystemExit):
+        main(["--run-id", "r", "--mode", "backfill", "--start-month", "2024-13"])
+    with pytest.raises(SystemExit):
+        main(["--run-id", "r", "--mode", "backfill", "--start-month", "2024-06", "--end-month", "2024-01"])
+
+    assert "is after --end-month 2024-01" in capsys.readouterr().err

@@ -48,3 +48,19 @@ def test_clean_generation_has_no_faults(tmp_path):
     assert summary.quarantine_expected == {}
     assert summary.faults == {}
     assert summary.rows == {"customers": 20, "transactions": 100, "fiscal_calendar": 1096}
+
+
+def test_account_snapshots_are_deterministic_with_gaps_and_late_corrections():
+    from spark_apps.sample_data import account_snapshots
+
+    def run(seed: int) -> list:
+        return [(s.arrival, s.csv_row()) for s in account_snapshots(200, 12, gap_rate=0.1, late_rate=0.05, seed=seed)]
+
+    first, again, other = run(3), run(3), run(4)
+    keys = [(row[0], row[2]) for _, row in first]
+    late = [row for arrival, row in first if arrival > int(row[2][5:7]) - 1 + (int(row[2][:4]) - 2023) * 12]
+
+    assert first == again and first != other
+    assert 0.85 * 200 * 12 < len(set(keys)) < 0.95 * 200 * 12  # about 10 % of months are gaps
+    assert len(keys) > len(set(keys))  # corrections re-report a month with a later base_ts
+    assert 0.05 * len(first) < len(late) < 0.15 * len(first)  # late and corrected arrivals, ~5 % each

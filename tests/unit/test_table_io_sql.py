@@ -65,6 +65,12 @@ def test_merge_sql_of_keys_only_table_never_updates():
     assert sql.endswith("WHEN NOT MATCHED THEN INSERT (`a`) VALUES (s.`a`)")
 
 
+def test_merge_sql_can_narrow_the_target_to_partitions():
+    sql = merge_sql("t1", "s1", ["a", "m"], ["a", "m", "v"], target_filter="t.m >= '2024-06'")
+
+    assert "ON t.`a` = s.`a` AND t.`m` = s.`m` AND (t.m >= '2024-06')\nWHEN MATCHED THEN" in sql
+
+
 def test_merge_sql_can_replace_a_scope_atomically():
     sql = merge_sql("m", "s1", ["k"], ["k", "v"], delete_unmatched_where="t.source = 'x'")
 

@@ -73,6 +73,12 @@ demo: package airflow-db
 test: package
 	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider
 
+# Benchmarks at their default sizes (minutes each; run on an idle machine). Results: bench/README.md.
+bench: install
+	$(BIN)/python bench/account_summary.py
+	$(BIN)/python bench/warehouse_load.py
+	$(BIN)/python bench/raw_ingest.py
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -1,4 +1,10 @@
-"""Processing → warehouse: export gold tables to Parquet, then MERGE them into the warehouse and reconcile."""
+"""Processing → warehouse: export gold tables to Parquet, then MERGE them into the warehouse and reconcile.
+
+The environment config picks the target: DuckDB (embedded file) and PostgreSQL load in one Python task
+(staging by read_parquet / COPY FROM STDIN, MERGE, reconciliation, one transaction); Redshift loads
+through operators per table (S3ToRedshiftOperator COPY FORMAT AS PARQUET into staging, then MERGE and a
+reconciliation guard in one transaction with SQLExecuteQueryOperator). Dimensions load before facts.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,16 @@ TABLES = load_warehouse_tables().tables
 )
 def processing_to_warehouse() -> None:
     export = spark_task(cfg, task_id="export_gold", app="export_gold")
+
+    if cfg.warehouse.target == "redshift":
+        from lakehouse.redshift_load import redshift_load_group
+
+        previous = export
+        for name in TABLES:
+            group = redshift_load_group(cfg, name)
+            previous >> group
+            previous = group
+        return
 
     @task(outlets=[warehouse_asset(name) for name in TABLES])
     def load_warehouse(run_id: str | None = None) -> list[str]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
+import subprocess
 import sys
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +85,90 @@ def table_io(spark, test_env):
     from spark_apps.table_io import TableIO
 
     return TableIO(spark, test_env.catalog.name)
+
+
+POSTGRES_DSN_VAR = "PIPELINE_TEST_POSTGRES_DSN"
+
+
+@pytest.fixture(scope="session")
+def postgres_db() -> Iterator[str]:
+    """A throw-away database on the real PostgreSQL server ($PIPELINE_TEST_POSTGRES_DSN, default
+    127.0.0.1:5432 as postgres). Without a server the tests skip with the reason; under CI=true they fail."""
+    import uuid
+
+    import psycopg
+
+    admin_dsn = os.environ.get(POSTGRES_DSN_VAR, "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"no PostgreSQL at {admin_dsn} (set {POSTGRES_DSN_VAR}): {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"lakehouse_test_{uuid.uuid4().hex[:8]}"
+    admin.execute(f"CREATE DATABASE {name}")
+    dsn = admin_dsn.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield dsn
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's S3 server over real HTTP on a free port, started here (a real S3 API, not an in-process mock)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("moto_server did not start")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(moto_endpoint, monkeypatch):
+    """A fresh bucket, and the Airflow connection the S3 store uses to reach it."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_LAKE",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"region_name": "us-east-1", "endpoint_url": moto_endpoint},
+            }
+        ),
+    )
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    bucket = f"lake-{uuid.uuid4().hex[:8]}"
+    client.create_bucket(Bucket=bucket)
+    return client, bucket

@@ -7,7 +7,9 @@ reconciles, or rolls back and leaves the previous state.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -41,8 +43,9 @@ def render(template: str, **context: Any) -> str:
     return _jinja.get_template(template).render(**context)
 
 
-def ddl(table: str, schema: str) -> str:
-    return render(f"ddl/{table}.sql", schema=schema)
+def ddl(table: str, schema: str, dialect: str = "portable") -> str:
+    """``ddl/<table>.sql`` (portable types), or its ``redshift/<table>.sql`` overlay with DISTKEY/SORTKEY/ENCODE."""
+    return render(f"{'redshift' if dialect == 'redshift' else 'ddl'}/{table}.sql", schema=schema)
 
 
 def merge_sql(target: str, staging: str, keys: list[str], columns: list[str]) -> str:
@@ -59,11 +62,32 @@ def merge_sql(target: str, staging: str, keys: list[str], columns: list[str]) ->
 def reconcile_sql(target: str, staging: str, keys: list[str], measures: list[str]) -> str:
     """Counts and sums of the target rows that carry the exported keys (works for full and delta exports)."""
     on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-    sums = "".join(f", SUM(t.{m})" for m in measures)
-    return f"SELECT COUNT(*){sums} FROM {target} t JOIN {staging} s ON {on}"
+    sums = "".join(f", SUM(t.{m}) AS sum_{m}" for m in measures)
+    return f"SELECT COUNT(*) AS n{sums} FROM {target} t JOIN {staging} s ON {on}"
 
 
-def read_manifest(export_path: str) -> dict[str, Any]:
+def guard_sql(target: str, staging: str, manifest: dict[str, Any]) -> str:
+    """A statement that fails (division by zero) unless the warehouse matches the manifest, so a load run
+    as plain SQL in one transaction (Redshift) aborts instead of committing a mismatch."""
+    checks = [f"r.n = {int(manifest['rows'])}"] + [
+        f"COALESCE(r.sum_{m}, 0) = {Decimal(v or '0')}" for m, v in manifest["measures"].items()
+    ]
+    inner = reconcile_sql(target, staging, manifest["keys"], list(manifest["measures"]))
+    return f"SELECT 1 / CASE WHEN {' AND '.join(checks)} THEN 1 ELSE 0 END AS reconciled FROM ({inner}) r"
+
+
+def read_manifest(export_path: str, aws_conn_id: str | None = None) -> dict[str, Any]:
+    """The export's manifest, from the local lake or (``s3://``) through the amazon provider's S3Hook."""
+    if export_path.startswith("s3://"):
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        from lakehouse.s3_store import split_uri
+
+        bucket, key = split_uri(f"{export_path.rstrip('/')}/{EnvConfig.EXPORT_MANIFEST}")
+        hook = S3Hook(aws_conn_id=aws_conn_id)
+        if not hook.check_for_key(key, bucket):
+            raise FileNotFoundError(f"export manifest missing: s3://{bucket}/{key} (did the export task finish?)")
+        return json.loads(hook.read_key(key, bucket))
     path = Path(export_path.removeprefix("file:")) / EnvConfig.EXPORT_MANIFEST
     if not path.is_file():
         raise FileNotFoundError(f"export manifest missing: {path} (did the export task finish?)")
@@ -89,36 +113,104 @@ def check_reconciliation(manifest: dict[str, Any], row: tuple[Any, ...]) -> Load
     return LoadResult(manifest["table"], manifest["rows"], count, got)
 
 
-def load_duckdb(cfg: WarehouseConfig, export_path: str) -> LoadResult:
-    """Stage the export's Parquet, MERGE it and reconcile, all in one DuckDB transaction."""
-    import duckdb  # imported here: the DAG files must not pay for it at parse time
-
+def _load(
+    con: Any, cur: Any, cfg: WarehouseConfig, export_path: str, stage: Callable[[Any, str, str, dict], None]
+) -> LoadResult:
+    """The load every target shares, in one transaction on ``con`` (statements through ``cur``): schema and
+    table DDL, ``stage`` the export into a session-local staging table, MERGE, reconcile; commit only if
+    all of it held, else roll back to the previous state."""
     manifest = read_manifest(export_path)
     table, schema = manifest["table"], cfg.schema_
     target, staging = f"{schema}.{table}", f"stg_{table}"
-    parquet = str(Path(export_path.removeprefix("file:")) / "*.parquet")
+    try:
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        cur.execute(ddl(table, schema))
+        stage(cur, target, staging, manifest)
+        cur.execute(merge_sql(target, staging, manifest["keys"], manifest["columns"]))
+        cur.execute(reconcile_sql(target, staging, manifest["keys"], list(manifest["measures"])))
+        row = cur.fetchone()
+        assert row is not None
+        result = check_reconciliation(manifest, row)
+        con.commit()
+        return result
+    except Exception:
+        con.rollback()
+        raise
+
+
+def _parquet_files(export_path: str) -> list[str]:
+    return sorted(str(p) for p in Path(export_path.removeprefix("file:")).glob("*.parquet"))
+
+
+def load_duckdb(cfg: WarehouseConfig, export_path: str) -> LoadResult:
+    """DuckDB reads the export's Parquet itself (``read_parquet``) into a temp staging table."""
+    import duckdb  # imported here: the DAG files must not pay for it at parse time
+
+    def stage(cur: Any, target: str, staging: str, manifest: dict) -> None:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_parquet(?)", [files])
+
+    files = _parquet_files(export_path)
     assert cfg.duckdb_path is not None
     Path(cfg.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(cfg.duckdb_path)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(ddl(table, schema))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_parquet(?)", [parquet])
-        con.execute(merge_sql(target, staging, manifest["keys"], manifest["columns"]))
-        row = con.execute(reconcile_sql(target, staging, manifest["keys"], list(manifest["measures"]))).fetchone()
-        assert row is not None
-        result = check_reconciliation(manifest, row)
-        con.execute("COMMIT")
-        return result
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        return _load(con, con, cfg, export_path, stage)  # a DuckDB cursor would be another connection
+    finally:
+        con.close()
+
+
+COPY_BATCH_ROWS = 100_000
+
+
+def copy_sql(staging: str, columns: list[str]) -> str:
+    """CSV because PostgreSQL's COPY cannot read Parquet; unquoted empty is NULL, quoted "" an empty string."""
+    return f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+
+
+def csv_batches(files: list[str], columns: list[str], batch_rows: int = COPY_BATCH_ROWS) -> Iterator[bytes]:
+    """The export as CSV chunks, streamed from Parquet record batches (never the whole table in memory)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
+
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for batch in ds.dataset(files, format="parquet").to_batches(columns=columns, batch_size=batch_rows):
+        sink = io.BytesIO()
+        pacsv.write_csv(batch, sink, write_options=options)
+        yield sink.getvalue()
+
+
+def copy_rows(cur: Any, sql: str, chunks: Iterable[bytes]) -> None:
+    """COPY FROM STDIN with either driver the postgres provider may hand us (psycopg 3 or psycopg2)."""
+    if hasattr(cur, "copy"):
+        with cur.copy(sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+    else:
+        for chunk in chunks:
+            cur.copy_expert(sql, io.BytesIO(chunk))
+
+
+def load_postgres(cfg: WarehouseConfig, export_path: str) -> LoadResult:
+    """COPY FROM STDIN into a temp staging table shaped like the target, then the shared MERGE."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    def stage(cur: Any, target: str, staging: str, manifest: dict) -> None:
+        cur.execute(f"CREATE TEMP TABLE {staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
+        copy_rows(cur, copy_sql(staging, manifest["columns"]), csv_batches(files, manifest["columns"]))
+
+    files = _parquet_files(export_path)
+    con = PostgresHook(postgres_conn_id=cfg.conn_id).get_conn()
+    try:
+        return _load(con, con.cursor(), cfg, export_path, stage)
     finally:
         con.close()
 
 
 def load(cfg: WarehouseConfig, export_path: str) -> LoadResult:
+    """Load one export into the configured target (Redshift loads run as operators: see ``redshift_load``)."""
     if cfg.target == "duckdb":
         return load_duckdb(cfg, export_path)
-    raise NotImplementedError(f"warehouse target '{cfg.target}' is not supported yet")
+    if cfg.target == "postgres":
+        return load_postgres(cfg, export_path)
+    raise ValueError(f"warehouse target '{cfg.target}' is loaded by operators, not by load()")

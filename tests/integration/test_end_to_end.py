@@ -140,3 +140,30 @@ def test_account_summary_from_landed_csv_equals_the_oracle(e2e, spark):
         (a, r["report_month"]): r for a, r in latest.items()
     }
     assert "SUMMARY_RESULT mode=initial" in e2e["logs"]["account_summary"]
+
+
+def test_the_same_dag_loads_postgresql_when_the_config_says_so(e2e, spark, postgres_db):
+    # Given the environment switched to the postgres target (a config value, no code change)
+    import psycopg
+
+    env = {**e2e["env"], "PIPELINE_WAREHOUSE_TARGET": "postgres", "AIRFLOW_CONN_WAREHOUSE_TEST": postgres_db}
+
+    # When processing_to_warehouse runs twice under `airflow dags test`
+    for _ in range(2):
+        proc = subprocess.run(
+            [AIRFLOW, "dags", "test", "processing_to_warehouse", BATCH_DATE],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+
+    # Then PostgreSQL holds exactly the lake's fact and dimension, once
+    fact = spark.table("e2e.curated.fact_transactions")
+    with psycopg.connect(postgres_db) as con:
+        rows, net = con.execute("select count(*), sum(net_amount) from analytics.fact_transactions").fetchone()
+        dims = con.execute("select count(*) from analytics.dim_customer").fetchone()[0]
+    assert (rows, net) == (fact.count(), fact.agg({"net_amount": "sum"}).first()[0])
+    assert dims == count(spark, "curated.dim_customer")
+    assert "WAREHOUSE_RESULT table=fact_transactions" in proc.stdout + proc.stderr

@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
-
-import boto3
-import pytest
 
 from spark_apps.config import load_env
 from spark_apps.landing import BatchPlan, landing_batch_dates, plan_batch
@@ -19,61 +10,6 @@ from tests.integration.landing_helpers import fresh_contract
 
 DATE = "2026-09-01"
 HEADER = b"customer_id,first_name,signup_date\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("moto_server did not start")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture
-def s3(moto_endpoint, monkeypatch):
-    """A fresh bucket, and the Airflow connection the S3 store uses to reach it."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_LAKE",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
-                "extra": {"region_name": "us-east-1", "endpoint_url": moto_endpoint},
-            }
-        ),
-    )
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    bucket = f"lake-{uuid.uuid4().hex[:8]}"
-    client.create_bucket(Bucket=bucket)
-    return client, bucket
 
 
 def keys(client, bucket: str) -> set[str]:

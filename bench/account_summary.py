@@ -21,13 +21,9 @@ and `initial_vs_io_floor`.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_env import scratch_lake
 
 
 def main() -> None:
@@ -39,15 +35,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=2, help="initial and floor runs, alternating; the best counts")
     args = p.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-summary-"))
-    os.environ.update(
-        {
-            "PIPELINE_LAKE_ROOT": str(scratch / "lake"),
-            "PIPELINE_HOME": str(ROOT),
-            "SPARK_VERSION": "3.5",
-            "PYSPARK_PYTHON": sys.executable,
-        }
-    )
+    scratch = scratch_lake("bench-summary-")
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pyspark.sql import functions as F
@@ -90,7 +78,7 @@ def main() -> None:
     contract = load_contract_by_name("account_snapshots")
     spark.read.parquet(str(staged)).select(
         *[F.col(c).cast(contract.column(c).type).alias(c) for c in ACCOUNT_SNAPSHOT_COLUMNS]
-    ).writeTo("lake.bench.snapshots").using("iceberg").createOrReplace()
+    ).writeTo("lake.bench.snapshots").using("iceberg").create()
     source = spark.table("lake.bench.snapshots")
     total = source.count()
     before_last = source.where(F.col("report_month") < last).count()
@@ -205,7 +193,8 @@ class Baseline:
         else:
             # State as of the month before the late one: the newest row per account before it.
             before = spark.table("lake.bench.baseline").where(F.col(k.month) < months[0])
-            latest_of(before, cfg).writeTo("lake.bench.baseline_state").using("iceberg").createOrReplace()
+            spark.sql("DROP TABLE IF EXISTS lake.bench.baseline_state")
+            latest_of(before, cfg).writeTo("lake.bench.baseline_state").using("iceberg").create()
             state = "lake.bench.baseline_state"
         for month in months:
             recs = self.records(month)

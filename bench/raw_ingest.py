@@ -14,13 +14,10 @@ The last line is `name=value` pairs; `ingest_vs_io_floor` is the figure to watch
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_env import scratch_lake
 
 
 def main() -> None:
@@ -30,15 +27,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=2)
     args = p.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    os.environ.update(
-        {
-            "PIPELINE_LAKE_ROOT": str(scratch / "lake"),
-            "PIPELINE_HOME": str(ROOT),
-            "SPARK_VERSION": "3.5",
-            "PYSPARK_PYTHON": sys.executable,
-        }
-    )
+    scratch = scratch_lake("bench-ingest-")
     from spark_apps.config import load_contract_by_name, load_env
     from spark_apps.landing import LocalStore, plan_batch
     from spark_apps.raw_batch import ingest_plan

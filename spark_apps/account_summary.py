@@ -316,8 +316,9 @@ class AccountSummary:
     ) -> RunResult:
         """MERGE the rebuilt rows into the summary, then their newest rows into ``latest_summary``.
 
-        The rows are checkpointed first: they are computed from the summary, and writing the summary
-        invalidates cached plans that read it, so a lazily recomputed frame would see its own output.
+        The rows are checkpointed first: they are computed from these tables (``latest_summary`` seeds,
+        the summary's keys), and writing a table invalidates cached plans that read it, so a lazily
+        recomputed frame would see its own output.
         Both MERGEs are keyed, so a re-run after a failure between them converges instead of duplicating.
         """
         k = self.cfg.keys

@@ -130,14 +130,28 @@ def test_account_summary_runs_monthly_or_when_raw_snapshots_change(parsed):
     }
 
 
-def test_prod_waits_for_s3_files_with_a_deferrable_sensor(scratch):
-    prod = parse_dags(scratch, "prod")
+@pytest.fixture(scope="module")
+def prod(scratch) -> dict:
+    return parse_dags(scratch, "prod")
+
+
+def test_prod_waits_for_s3_files_with_a_deferrable_sensor(prod):
     tasks = prod["dags"]["landing_to_raw"]["tasks"]
 
     assert tasks["transactions.wait_for_files"]["type"] == "S3KeySensor"
     assert tasks["transactions.wait_for_files"]["downstream"] == ["transactions.validate_files"]
     assert all(t["retries"] == 3 for t in tasks.values())
-    assert prod["files"]["landing_to_raw.py"]["errors"] == {}
+    assert {name: f["errors"] for name, f in prod["files"].items() if f["errors"]} == {}
+
+
+def test_prod_loads_redshift_with_copy_then_merge_per_table_dimensions_first(prod):
+    tasks = prod["dags"]["processing_to_warehouse"]["tasks"]
+
+    assert tasks["load_dim_customer.copy"]["type"] == "S3ToRedshiftOperator"
+    assert tasks["load_dim_customer.merge"]["type"] == "SQLExecuteQueryOperator"
+    assert tasks["load_dim_customer.reconcile"]["downstream"] == ["load_fact_transactions.render"]
+    assert tasks["export_gold"]["downstream"] == ["load_dim_customer.render"]
+    assert tasks["load_fact_transactions.reconcile"]["outlets"] == ["warehouse.fact_transactions"]
 
 
 def test_databricks_env_swaps_every_spark_task_without_dag_changes(scratch):

@@ -105,34 +105,37 @@ def test_copy_operator_emits_a_parquet_copy_into_staging_with_the_iam_role(prod_
 
 @pytest.mark.postgres
 def test_merge_and_guard_commit_together_or_not_at_all(postgres_db, monkeypatch):
-    """The merge task's SQL, run by SQLExecuteQueryOperator in one transaction on PostgreSQL."""
+    """The merge task's SQL, run by SQLExecuteQueryOperator in one transaction on PostgreSQL (in a schema
+    of its own: the session's database is shared with the other PostgreSQL tests)."""
     from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_PG", postgres_db)
     with psycopg.connect(postgres_db, autocommit=True) as con:
-        con.execute("DROP SCHEMA IF EXISTS analytics CASCADE")
-        con.execute("CREATE SCHEMA analytics")
+        con.execute("DROP SCHEMA IF EXISTS redshift_guard CASCADE")
+        con.execute("CREATE SCHEMA redshift_guard")
         con.execute(
-            "CREATE TABLE analytics.fact_transactions (transaction_id VARCHAR(64) PRIMARY KEY, "
+            "CREATE TABLE redshift_guard.fact_transactions (transaction_id VARCHAR(64) PRIMARY KEY, "
             "amount DECIMAL(12,2), restocking_fee DECIMAL(12,2))"
         )
-        con.execute("INSERT INTO analytics.fact_transactions VALUES ('T1', 1.00, NULL)")
-        con.execute("CREATE TABLE analytics.stg_fact_transactions AS SELECT * FROM analytics.fact_transactions")
-        con.execute("TRUNCATE analytics.stg_fact_transactions")
-        con.execute("INSERT INTO analytics.stg_fact_transactions VALUES ('T1', 10.25, NULL), ('T2', 20.25, NULL)")
+        con.execute("INSERT INTO redshift_guard.fact_transactions VALUES ('T1', 1.00, NULL)")
+        con.execute(
+            "CREATE TABLE redshift_guard.stg_fact_transactions AS SELECT * FROM redshift_guard.fact_transactions"
+        )
+        con.execute("TRUNCATE redshift_guard.stg_fact_transactions")
+        con.execute("INSERT INTO redshift_guard.stg_fact_transactions VALUES ('T1', 10.25, NULL), ('T2', 20.25, NULL)")
 
     def run(manifest: dict) -> None:
         SQLExecuteQueryOperator(
             task_id="merge",
             conn_id="warehouse_pg",
-            sql=load_statements(manifest, "analytics")["merge"],
+            sql=load_statements(manifest, "redshift_guard")["merge"],
             autocommit=False,
             split_statements=False,
         ).execute(context={})
 
     def contents() -> dict:
         with psycopg.connect(postgres_db) as con:
-            return dict(con.execute("SELECT transaction_id, amount FROM analytics.fact_transactions"))
+            return dict(con.execute("SELECT transaction_id, amount FROM redshift_guard.fact_transactions"))
 
     # A manifest that disagrees with staging: the guard fails, the MERGE is rolled back with it
     with pytest.raises(psycopg.errors.DivisionByZero):

@@ -147,6 +147,8 @@ def test_the_same_dag_loads_postgresql_when_the_config_says_so(e2e, spark, postg
     import psycopg
 
     env = {**e2e["env"], "PIPELINE_WAREHOUSE_TARGET": "postgres", "AIRFLOW_CONN_WAREHOUSE_TEST": postgres_db}
+    with psycopg.connect(postgres_db, autocommit=True) as con:
+        con.execute("DROP SCHEMA IF EXISTS analytics CASCADE")  # the database is shared by the session's tests
 
     # When processing_to_warehouse runs twice under `airflow dags test`
     for _ in range(2):

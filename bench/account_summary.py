@@ -40,8 +40,9 @@ def main() -> None:
     import pyarrow.parquet as pq
     from pyspark.sql import functions as F
 
-    from spark_apps.account_summary import AccountSummary, SummaryTables, month_number, month_text
+    from spark_apps.account_summary import AccountSummary, SummaryTables
     from spark_apps.config import load_contract_by_name, load_env, load_summary_config
+    from spark_apps.months import month_number, month_text
     from spark_apps.sample_data import ACCOUNT_SNAPSHOT_COLUMNS, account_snapshots
     from spark_apps.session import build_session
     from spark_apps.table_io import TableIO

@@ -14,9 +14,9 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag
 from lakehouse.assets import table_asset
 from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
+from spark_apps.months import MONTH_PATTERN as MONTH
 
 cfg = env()
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 @dag(

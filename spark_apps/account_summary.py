@@ -24,35 +24,22 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from spark_apps.config import SummaryConfig
+from spark_apps.months import MONTH_PATTERN, month_text
 from spark_apps.table_io import TableIO
 
 MONTH_INDEX = "_month_index"
 SEED_INDEX = "_seed_month_index"
-_MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 # --------------------------------------------------------------------------- months
 
 
 def month_index(month: Column) -> Column:
-    """``YYYY-MM`` → months since year 0 (so gaps are plain subtraction); null for anything else."""
+    """``YYYY-MM`` → months since year 0 (``months.month_number`` as a column); null for anything else."""
     return F.when(
-        month.rlike(_MONTH_PATTERN),
+        month.rlike(MONTH_PATTERN),
         F.substring(month, 1, 4).cast("int") * 12 + F.substring(month, 6, 2).cast("int") - 1,
     )
-
-
-def month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_number(text: str) -> int:
-    """The driver-side twin of ``month_index`` for parameters such as ``--start-month``."""
-    import re
-
-    if not re.match(_MONTH_PATTERN, text or ""):
-        raise ValueError(f"month must look like YYYY-MM, got {text!r}")
-    return int(text[:4]) * 12 + int(text[5:7]) - 1
 
 
 # --------------------------------------------------------------------------- records
@@ -275,10 +262,10 @@ class AccountSummary:
         tagged = records.join(seeds.select(k.account, SEED_INDEX), k.account, "left")
         newer = F.col(SEED_INDEX).isNull() | (F.col(MONTH_INDEX) > F.col(SEED_INDEX))
         tagged = tagged.withColumn("_newer", newer).localCheckpoint(eager=True)
-        skipped = tagged.where(~F.col("_newer")).count()
+        n_fresh, skipped = tagged.agg(F.count(F.when(F.col("_newer"), 1)), F.count(F.when(~F.col("_newer"), 1))).first()
         fresh = tagged.where("_newer").drop("_newer", SEED_INDEX)
         rows = build_rows(fresh, self.cfg, seeds.join(fresh.select(k.account).distinct(), k.account))
-        return self._write("forward", rows, rejected.count(), skipped, fresh.count())
+        return self._write("forward", rows, rejected.count(), skipped, n_fresh)
 
     def backfill(self, start: str | None = None, end: str | None = None) -> RunResult:
         """Apply late or corrected records: rewrite only the changed accounts, from their earliest changed month."""
@@ -296,8 +283,7 @@ class AccountSummary:
             .drop("_known_order")
             .localCheckpoint(eager=True)
         )
-        first = changed.agg(F.min(MONTH_INDEX)).first()[0]
-        n_changed = changed.count()
+        first, n_changed = changed.agg(F.min(MONTH_INDEX), F.count(F.lit(1))).first()
         if first is None:
             return RunResult("backfill", 0, rejected.count(), 0, 0, 0)
         # Each affected account is rebuilt from its earliest changed month X, which needs its records from
@@ -309,11 +295,9 @@ class AccountSummary:
         rows = build_rows(window, self.cfg).withColumn(MONTH_INDEX, month_index(F.col(k.month)))
         rows = rows.join(F.broadcast(affected), k.account).where(F.col(MONTH_INDEX) >= F.col("_from"))
         rows = rows.select(*summary_columns(self.cfg))
-        return self._write("backfill", rows, rejected.count(), 0, n_changed, month_text(first))
+        return self._write("backfill", rows, rejected.count(), 0, n_changed)
 
-    def _write(
-        self, mode: str, rows: DataFrame, rejected: int, skipped: int, records: int, first_month: str | None = None
-    ) -> RunResult:
+    def _write(self, mode: str, rows: DataFrame, rejected: int, skipped: int, records: int) -> RunResult:
         """MERGE the rebuilt rows into the summary, then their newest rows into ``latest_summary``.
 
         The rows are checkpointed first: they are computed from these tables (``latest_summary`` seeds,
@@ -323,11 +307,10 @@ class AccountSummary:
         """
         k = self.cfg.keys
         rows = rows.localCheckpoint(eager=True)
-        n = rows.count()
+        n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).first()
         if n == 0:
             return RunResult(mode, records, rejected, skipped, 0, 0)
-        first_month = first_month or rows.agg(F.min(k.month)).first()[0]
         newest = latest_of(rows, self.cfg).localCheckpoint(eager=True)
         self.io.merge(rows, self.tables.summary, [k.account, k.month], target_filter=f"t.{k.month} >= '{first_month}'")
         self.io.merge(newest, self.tables.latest, [k.account], update_condition=f"s.{k.month} >= t.{k.month}")
-        return RunResult(mode, records, rejected, skipped, newest.count(), n)
+        return RunResult(mode, records, rejected, skipped, accounts, n)

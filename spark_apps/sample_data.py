@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spark_apps.months import add_months
+
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jo", "Kofi", "Lena"]
 LAST = ["Silva", "Okafor", "Novak", "Berg", "Kim", "Haddad", "Moreau", "Rossi", "Tanaka", "Walsh"]
 TERRITORIES = [
@@ -191,11 +193,6 @@ class Snapshot:
         return ["" if self.values[c] is None else str(self.values[c]) for c in ACCOUNT_SNAPSHOT_COLUMNS]
 
 
-def _month_plus(first: str, offset: int) -> str:
-    index = int(first[:4]) * 12 + int(first[5:7]) - 1 + offset
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def account_snapshots(
     accounts: int,
     months: int,
@@ -221,7 +218,7 @@ def account_snapshots(
         customer = 1 + (account * 7919) % max(1, accounts // 2 + 1)
         account_type = rng.choice(["card", "loan", "mortgage", "overdraft"])
         branch = f"B{rng.randrange(1, 60):03d}"
-        open_date = f"{_month_plus(first_month, opened)}-01"
+        open_date = f"{add_months(first_month, opened)}-01"
         balance = rng.uniform(0, limit)
         for m in range(opened, months):
             if rng.random() < gap_rate:
@@ -231,8 +228,8 @@ def account_snapshots(
             values: dict[str, object] = {
                 "account_key": account,
                 "customer_key": customer,
-                "report_month": _month_plus(first_month, m),
-                "base_ts": f"{_month_plus(first_month, m + 1)}-0{rng.randrange(1, 6)} 0{rng.randrange(0, 10)}:00:00",
+                "report_month": add_months(first_month, m),
+                "base_ts": f"{add_months(first_month, m + 1)}-0{rng.randrange(1, 6)} 0{rng.randrange(0, 10)}:00:00",
                 "balance": f"{balance:.2f}",
                 "credit_limit": f"{limit:.2f}",
                 "actual_payment_amount": f"{rng.uniform(0, balance * 0.2):.2f}",
@@ -256,7 +253,7 @@ def account_snapshots(
                 yield Snapshot(m, values)
                 corrected = {
                     **values,
-                    "base_ts": f"{_month_plus(first_month, m + 2)}-15 12:00:00",
+                    "base_ts": f"{add_months(first_month, m + 2)}-15 12:00:00",
                     "balance": f"{balance * 0.9:.2f}",
                     "payment_rating_code": rng.choice(RATINGS),
                 }
@@ -346,7 +343,7 @@ def generate(
     )
     if accounts:
         # Every version in one delivery, late corrections included: the summary keeps the latest base_ts.
-        first = _month_plus(f"{day.year:04d}-{day.month:02d}", -months)
+        first = add_months(f"{day.year:04d}-{day.month:02d}", -months)
         snapshots = account_snapshots(accounts, months, first_month=first, seed=seed)
         _write(landing, "account_snapshots", batch_date, _counted(snapshots, summary), rows_per_file, summary)
     return summary

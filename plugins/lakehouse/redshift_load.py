@@ -15,20 +15,24 @@ from airflow.sdk import TaskGroup, task
 
 from lakehouse.assets import warehouse_asset
 from lakehouse.s3_store import split_uri
-from lakehouse.warehouse import check_reconciliation, ddl, guard_sql, merge_sql, read_manifest, reconcile_sql
+from lakehouse.warehouse import (
+    check_reconciliation,
+    ddl,
+    guard_sql,
+    merge_sql,
+    read_manifest,
+    reconcile_sql,
+    staging_table,
+)
 from spark_apps.config import EnvConfig
 
 PARQUET_COPY_OPTIONS = ["FORMAT AS PARQUET"]
 
 
-def staging_name(schema: str, table: str) -> str:
-    return f"{schema}.stg_{table}"
-
-
 def load_statements(manifest: dict[str, Any], schema: str) -> dict[str, list[str]]:
     """The SQL of one load: ``prepare`` (autocommit DDL) and ``merge`` (one transaction)."""
     table, columns = manifest["table"], manifest["columns"]
-    target, staging = f"{schema}.{table}", staging_name(schema, table)
+    target, staging = f"{schema}.{table}", f"{schema}.{staging_table(table)}"
     return {
         "prepare": [
             f"CREATE SCHEMA IF NOT EXISTS {schema}",
@@ -67,7 +71,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
             from airflow.sdk import BaseHook
 
             hook = BaseHook.get_connection(conn_id).get_hook()
-            staging = staging_name(schema, table)
+            staging = f"{schema}.{staging_table(table)}"
             row = hook.get_first(
                 reconcile_sql(f"{schema}.{table}", staging, manifest["keys"], list(manifest["measures"]))
             )
@@ -81,7 +85,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
         copy = S3ToRedshiftOperator(
             task_id="copy",
             schema=schema,
-            table=f"stg_{table}",
+            table=staging_table(table),
             s3_bucket=sql["bucket"],
             s3_key=sql["key"],
             redshift_conn_id=conn_id,

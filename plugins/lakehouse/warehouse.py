@@ -39,6 +39,11 @@ class LoadResult:
         return f"table={self.table} exported={self.rows_exported} matched_in_warehouse={self.rows_in_target} {sums}"
 
 
+def staging_table(table: str) -> str:
+    """The staging table every target loads an export into before the MERGE."""
+    return f"stg_{table}"
+
+
 def render(template: str, **context: Any) -> str:
     return _jinja.get_template(template).render(**context)
 
@@ -121,7 +126,7 @@ def _load(
     all of it held, else roll back to the previous state."""
     manifest = read_manifest(export_path)
     table, schema = manifest["table"], cfg.schema_
-    target, staging = f"{schema}.{table}", f"stg_{table}"
+    target, staging = f"{schema}.{table}", staging_table(table)
     try:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cur.execute(ddl(table, schema))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from spark_apps.account_summary import AccountSummary, SummaryTables, month_number
+from spark_apps.account_summary import AccountSummary, SummaryTables
 from spark_apps.config import load_summary_config
+from spark_apps.months import month_number
 from spark_apps.runtime import job_parser, parse, start_job
 
 MODES = ("initial", "forward", "backfill")

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spark_apps.account_summary import AccountSummary, SummaryTables, month_number, month_text
+from spark_apps.account_summary import AccountSummary, SummaryTables
 from spark_apps.config import load_summary_config
+from spark_apps.months import month_number, month_text
 from spark_apps.sample_data import Snapshot, account_snapshots
 from tests.account_summary_helpers import comparable, source_frame
 from tests.account_summary_oracle import expected_summary

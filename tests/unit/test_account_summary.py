@@ -14,12 +14,11 @@ from spark_apps.account_summary import (
     build_rows,
     latest_from_records,
     latest_of,
-    month_number,
-    month_text,
     seed_from,
     split_records,
 )
 from spark_apps.config import ConfigError, load_summary_config
+from spark_apps.months import add_months, month_number, month_text
 from spark_apps.sample_data import account_snapshots
 from tests.account_summary_helpers import comparable, source_frame
 from tests.account_summary_oracle import expected_summary
@@ -56,6 +55,7 @@ def summarize(spark, records: list[dict], cfg=CFG) -> dict:
 def test_months_are_numbered_so_gaps_are_subtraction():
     assert month_number("2024-01") - month_number("2023-12") == 1
     assert month_text(month_number("2024-12")) == "2024-12"
+    assert add_months("2024-11", 3) == "2025-02"
     with pytest.raises(ValueError, match="YYYY-MM"):
         month_number("2024-13")
 

@@ -1,20 +1,35 @@
-"""Raw → processing: the customer dimension and the transaction fact, rebuilt by MERGE when raw changes."""
+"""Raw → processing: SCD2 customer, product and date dimensions, the transaction fact and the marts.
+
+Runs when any raw source of the retail model changes. Each run MERGEs only what changed since the last
+one (see docs/architecture.md, "Processing"); re-running it changes nothing. Param ``mode``:
+``incremental`` (default) or ``full_refresh``, which rebuilds every table from all of raw and gives the
+same tables.
+"""
 
 from __future__ import annotations
 
-from airflow.sdk import dag
+from airflow.sdk import AssetAny, Param, dag
 
 from lakehouse.assets import table_asset
 from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
+from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
 
 cfg = env()
+RAW = [table_asset("raw", name) for name in RAW_SOURCES]
 
 
 @dag(
     dag_id="raw_to_processing",
-    schedule=[table_asset("raw", "customers"), table_asset("raw", "transactions")],
+    schedule=AssetAny(*RAW),
     **dag_kwargs(cfg, "processing"),
+    params={
+        "mode": Param(
+            "incremental",
+            enum=["incremental", "full_refresh"],
+            description="full_refresh rebuilds every dimension, the fact and every mart from all of raw",
+        ),
+    },
     doc_md=__doc__,
 )
 def raw_to_processing() -> None:
@@ -22,7 +37,10 @@ def raw_to_processing() -> None:
         cfg,
         task_id="build_model",
         app="build_processing",
-        outlets=[table_asset("curated", "dim_customer"), table_asset("curated", "fact_transactions")],
+        args=["--mode", "{{ params.mode }}"],
+        inlets=RAW,
+        outlets=[table_asset("curated", t) for t in CURATED_TABLES]
+        + [table_asset("marts", m) for m in MART_PARTITIONS],
     )
 
 

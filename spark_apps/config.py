@@ -250,10 +250,54 @@ class WarehouseTables(_Strict):
     tables: dict[str, WarehouseTable] = Field(min_length=1)
 
 
+class CustomerRules(_Strict):
+    tracked_attributes: list[str] = Field(
+        default=["first_name", "last_name", "email", "country", "territory", "signup_date"], min_length=1
+    )
+    first_valid_from: str = Field(default="1900-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Segments(_Strict):
+    high: float = Field(gt=0)
+    medium: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Segments:
+        if self.medium >= self.high:
+            raise ValueError(f"segments: medium ({self.medium}) must be below high ({self.high})")
+        return self
+
+
+class MartRefresh(_Strict):
+    refresh: Literal["affected", "full"] = "affected"
+
+
 class RetailRules(_Strict):
     restocking_fee_rate: float = Field(ge=0, le=1)
     large_order_threshold: float = Field(gt=0)
     unknown_member_key: int = -1
+    customer: CustomerRules = CustomerRules()
+    product_families: dict[str, list[str]] = Field(default_factory=dict)
+    default_family: str = "Other"
+    segments: Segments = Segments(high=10000, medium=5000)
+    top_customers: int = Field(default=10, gt=0)
+    marts: MartRefresh = MartRefresh()
+
+    @model_validator(mode="after")
+    def _one_family_per_category(self) -> RetailRules:
+        seen: dict[str, str] = {}
+        for family, categories in self.product_families.items():
+            for category in categories:
+                if category in seen:
+                    raise ValueError(
+                        f"product_families: category '{category}' is in both '{seen[category]}' and '{family}'"
+                    )
+                seen[category] = family
+        return self
+
+    def family_of(self) -> dict[str, str]:
+        """Category -> family, the inverse of ``product_families``."""
+        return {c: family for family, categories in self.product_families.items() for c in categories}
 
 
 # --------------------------------------------------------------------------- rolling account summary

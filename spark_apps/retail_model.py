@@ -1,13 +1,21 @@
-"""The retail dimensional model as pure transforms: raw frames in, dimension and fact frames out."""
+"""The retail dimensional model as pure transforms: raw frames in, dimension and fact frames out.
+
+Every function here is deterministic in its input (surrogate keys are hashes, never sequences), so an
+incremental build and a full rebuild of the same raw data give identical tables.
+"""
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession, Window
+import datetime as dt
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from spark_apps.config import RetailRules
 
-CUSTOMER_ATTRIBUTES = ["first_name", "last_name", "email", "country", "territory", "signup_date"]
+OPEN_END = "9999-12-31"  # valid_to of a current SCD2 version (periods are [valid_from, valid_to))
+DIM_CUSTOMER_COLUMNS = ["customer_key", "customer_id", "attr_hash", "valid_from", "valid_to", "is_current"]
+PRODUCT_ATTRIBUTES = ["product_name", "category", "product_family", "unit_price"]
 
 
 def latest_per_key(df: DataFrame, keys: list[str]) -> DataFrame:
@@ -18,45 +26,169 @@ def latest_per_key(df: DataFrame, keys: list[str]) -> DataFrame:
     return df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
 
 
-def surrogate_key(*cols: str) -> F.Column:
+def surrogate_key(*cols: str | Column) -> Column:
     """Deterministic surrogate key, so re-runs and full rebuilds assign the same keys."""
     return F.abs(F.xxhash64(*cols))
 
 
-def build_dim_customer(raw_customers: DataFrame, rules: RetailRules) -> DataFrame:
-    """One row per customer with a hash of the tracked attributes, plus the unknown member."""
-    current = latest_per_key(raw_customers, ["customer_id"]).select(
-        surrogate_key("customer_id").alias("customer_key"),
+def attribute_hash(columns: list[str]) -> Column:
+    """SHA-256 of the attributes, null-safe and separator-safe: equal hashes mean nothing tracked changed."""
+    parts = [F.coalesce(F.col(c).cast("string"), F.lit("\u0000")) for c in columns]
+    return F.sha2(F.concat_ws("\u0001", *parts), 256)
+
+
+# --------------------------------------------------------------------------- dim_customer (SCD2)
+
+
+def customer_versions(raw_customers: DataFrame, rules: RetailRules) -> DataFrame:
+    """SCD2 history of each customer from all its deliveries.
+
+    A delivery takes effect on its landing date (``_ingest_date``); of several deliveries on one date
+    the latest wins. A delivery whose tracked attributes hash like the previous version's is a no-op.
+    The first version is valid from ``customer.first_valid_from`` so that older transactions resolve
+    to it; each version ends where the next begins, so periods never overlap and leave no holes.
+    """
+    tracked = rules.customer.tracked_attributes
+    per_day = latest_per_key(raw_customers, ["customer_id", "_ingest_date"]).withColumn(
+        "attr_hash", attribute_hash(tracked)
+    )
+    by_date = Window.partitionBy("customer_id").orderBy("_ingest_date")
+    changes = per_day.withColumn("_prev_hash", F.lag("attr_hash").over(by_date)).where(
+        F.col("_prev_hash").isNull() | (F.col("_prev_hash") != F.col("attr_hash"))
+    )
+    valid_from = F.when(F.row_number().over(by_date) == 1, F.to_date(F.lit(rules.customer.first_valid_from)))
+    versions = changes.withColumn("valid_from", valid_from.otherwise(F.col("_ingest_date")))
+    next_from = F.lead("valid_from").over(by_date)
+    return versions.select(
+        surrogate_key("customer_id", "valid_from").alias("customer_key"),
         "customer_id",
-        *CUSTOMER_ATTRIBUTES,
-        F.sha2(
-            F.concat_ws("\u0001", *[F.coalesce(F.col(c).cast("string"), F.lit("")) for c in CUSTOMER_ATTRIBUTES]), 256
-        ).alias("attr_hash"),
-    )
-    return current.unionByName(unknown_customer(raw_customers.sparkSession, rules))
-
-
-def unknown_customer(spark: SparkSession, rules: RetailRules) -> DataFrame:
-    return spark.sql(
-        f"""SELECT CAST({rules.unknown_member_key} AS BIGINT) AS customer_key, CAST(NULL AS BIGINT) AS customer_id,
-        'Unknown' AS first_name, 'Unknown' AS last_name, CAST(NULL AS STRING) AS email,
-        CAST(NULL AS STRING) AS country, 'Unknown' AS territory, CAST(NULL AS DATE) AS signup_date,
-        'unknown' AS attr_hash"""
+        *tracked,
+        "attr_hash",
+        "valid_from",
+        F.coalesce(next_from, F.to_date(F.lit(OPEN_END))).alias("valid_to"),
+        next_from.isNull().alias("is_current"),
     )
 
 
-def build_fact_transactions(raw_transactions: DataFrame, dim_customer: DataFrame, rules: RetailRules) -> DataFrame:
-    """Business rules of the fact; a transaction whose customer is unknown keeps the unknown member key."""
-    tx = latest_per_key(raw_transactions, ["transaction_id"])
-    customers = dim_customer.where(F.col("customer_id").isNotNull()).select("customer_id", "customer_key")
+def unknown_customer(spark: SparkSession, rules: RetailRules, schema_of: DataFrame) -> DataFrame:
+    """The member that facts with no known customer point to: always current, valid for all time."""
+    row: dict[str, object] = {c: None for c in schema_of.columns}
+    row.update(
+        customer_key=rules.unknown_member_key,
+        attr_hash="unknown",
+        valid_from=dt.date.fromisoformat(rules.customer.first_valid_from),
+        valid_to=dt.date.fromisoformat(OPEN_END),
+        is_current=True,
+    )
+    for name in ("first_name", "last_name", "territory"):
+        if name in row:
+            row[name] = "Unknown"
+    return spark.createDataFrame([row], schema_of.schema)
+
+
+def build_dim_customer(raw_customers: DataFrame, rules: RetailRules) -> DataFrame:
+    """Every version of every customer plus the unknown member."""
+    versions = customer_versions(raw_customers, rules)
+    return versions.unionByName(unknown_customer(raw_customers.sparkSession, rules, versions))
+
+
+# --------------------------------------------------------------------------- dim_product, dim_date
+
+
+def build_dim_product(raw_products: DataFrame, rules: RetailRules) -> DataFrame:
+    """Type 1 product dimension: the latest delivery of each product, its family from config."""
+    families = rules.family_of()
+    family = F.lit(rules.default_family)
+    if families:
+        mapping = F.create_map(*[F.lit(x) for pair in sorted(families.items()) for x in pair])
+        family = F.coalesce(F.element_at(mapping, F.col("category")), family)
+    latest = latest_per_key(raw_products, ["product_id"]).withColumn("product_family", family)
+    products = latest.select(
+        surrogate_key("product_id").alias("product_key"),
+        "product_id",
+        *PRODUCT_ATTRIBUTES,
+        attribute_hash(PRODUCT_ATTRIBUTES).alias("attr_hash"),
+    )
+    unknown = products.sparkSession.createDataFrame(
+        [(rules.unknown_member_key, None, "Unknown", None, "Unknown", None, "unknown")], products.schema
+    )
+    return products.unionByName(unknown)
+
+
+def date_key(date: Column) -> Column:
+    """The smart key yyyymmdd of a date."""
+    return F.date_format(date, "yyyyMMdd").cast("int")
+
+
+def build_dim_date(raw_calendar: DataFrame, rules: RetailRules) -> DataFrame:
+    """One row per calendar date: calendar attributes computed, fiscal attributes from the source."""
+    d = F.col("calendar_date")
+    iso_day = (F.dayofweek(d) + 5) % 7 + 1  # Monday = 1 ... Sunday = 7
+    dates = latest_per_key(raw_calendar, ["calendar_date"]).select(
+        date_key(d).alias("date_key"),
+        "calendar_date",
+        F.year(d).alias("year"),
+        F.quarter(d).alias("quarter"),
+        F.month(d).alias("month"),
+        F.date_format(d, "MMMM").alias("month_name"),
+        F.dayofmonth(d).alias("day_of_month"),
+        iso_day.alias("day_of_week"),
+        F.date_format(d, "EEEE").alias("day_name"),
+        (iso_day >= 6).alias("is_weekend"),
+        F.weekofyear(d).alias("week_of_year"),
+        "fiscal_year",
+        "fiscal_quarter",
+        "fiscal_month",
+        "fiscal_week",
+    )
+    unknown = {c: None for c in dates.columns}
+    unknown.update(date_key=rules.unknown_member_key, month_name="Unknown", day_name="Unknown")
+    return dates.unionByName(dates.sparkSession.createDataFrame([unknown], dates.schema))
+
+
+# --------------------------------------------------------------------------- fact_transactions
+
+
+def build_fact_transactions(
+    raw_transactions: DataFrame,
+    dim_customer: DataFrame,
+    dim_product: DataFrame,
+    dim_date: DataFrame,
+    rules: RetailRules,
+) -> DataFrame:
+    """Business rules of the fact. Keys resolve to the dimension row valid on the transaction date; a
+    transaction whose customer, product or date is unknown gets the unknown member and is never dropped."""
+    unknown = F.lit(rules.unknown_member_key).cast("bigint")
+    tx = latest_per_key(raw_transactions, ["transaction_id"]).alias("tx")
+    versions = dim_customer.where(F.col("customer_id").isNotNull()).select(
+        F.col("customer_id").alias("v_customer_id"), "customer_key", "valid_from", "valid_to"
+    )
+    valid_on_date = (
+        (F.col("tx.customer_id") == F.col("v_customer_id"))
+        & (F.col("tx.transaction_date") >= F.col("valid_from"))
+        & (F.col("tx.transaction_date") < F.col("valid_to"))
+    )
+    products = dim_product.where(F.col("product_id").isNotNull()).select(
+        F.col("product_id").alias("p_product_id"), "product_key"
+    )
+    dates = dim_date.where(F.col("calendar_date").isNotNull()).select(
+        F.col("calendar_date").alias("d_date"), F.col("date_key").alias("d_key")
+    )
+    joined = (
+        tx.join(versions, valid_on_date, "left")
+        .join(F.broadcast(products), F.col("tx.product_id") == F.col("p_product_id"), "left")
+        .join(F.broadcast(dates), F.col("tx.transaction_date") == F.col("d_date"), "left")
+    )
     is_refund = F.col("amount") < 0
     fee = F.when(is_refund, F.round(F.abs("amount") * F.lit(rules.restocking_fee_rate), 2)).otherwise(F.lit(0))
     fee = fee.cast("decimal(12,2)")
-    return tx.join(F.broadcast(customers), "customer_id", "left").select(
+    return joined.select(
         "transaction_id",
-        F.coalesce("customer_key", F.lit(rules.unknown_member_key).cast("bigint")).alias("customer_key"),
-        "customer_id",
-        "product_id",
+        F.coalesce("d_key", unknown.cast("int")).alias("date_key"),
+        F.coalesce("customer_key", unknown).alias("customer_key"),
+        F.coalesce("product_key", unknown).alias("product_key"),
+        F.col("tx.customer_id").alias("customer_id"),
+        F.col("tx.product_id").alias("product_id"),
         "transaction_date",
         "territory",
         "quantity",

@@ -36,6 +36,8 @@ TERRITORIES = [
 ]
 PRODUCTS = [f"P{i:03d}" for i in range(1, 41)]
 PRICES = {p: round(5 + (i * 37 % 400) + (i % 7) * 0.25, 2) for i, p in enumerate(PRODUCTS)}
+# Categories as in config/processing/retail.yaml's product families, plus one mapped to no family.
+CATEGORIES = ["Audio", "Computing", "Phones", "Kitchen", "Furniture", "Lighting", "Sports", "Books", "Garden"]
 PROGRESS_EVERY = 250_000
 
 
@@ -143,6 +145,14 @@ def transaction_rows(
             emitted += 1
         _progress("transactions", i, n)
     summary.rows["transactions"] += emitted
+
+
+def product_rows(summary: Summary) -> Iterator[list[str]]:
+    """The product master: every product the transactions sell, one category each."""
+    for i, product in enumerate(PRODUCTS):
+        category = CATEGORIES[i % len(CATEGORIES)]
+        summary.rows["products"] += 1
+        yield [product, f"{category} item {i + 1}", category, f"{PRICES[product]:.2f}"]
 
 
 def fiscal_calendar_rows(start: dt.date, days: int, summary: Summary) -> Iterator[list[str]]:
@@ -273,6 +283,7 @@ HEADERS = {
         "transaction_date",
         "territory",
     ],
+    "products": ["product_id", "product_name", "category", "unit_price"],
     "fiscal_calendar": ["calendar_date", "fiscal_year", "fiscal_quarter", "fiscal_month", "fiscal_week"],
     "account_snapshots": ACCOUNT_SNAPSHOT_COLUMNS,
 }
@@ -332,6 +343,7 @@ def generate(
         rows_per_file,
         summary,
     )
+    _write(landing, "products", batch_date, product_rows(summary), rows_per_file, summary)
     calendar_start = dt.date(day.year - 2, 1, 1)
     _write(
         landing,

@@ -52,6 +52,7 @@ def merge_sql(
     update_condition: str | None = None,
     delete_unmatched_where: str | None = None,
     target_filter: str | None = None,
+    delete_flag: str | None = None,
 ) -> str:
     """MERGE by keys: update matched rows (optionally only when ``update_condition`` holds), insert new ones,
     and with ``delete_unmatched_where`` delete target rows in that scope that the source no longer has
@@ -60,12 +61,16 @@ def merge_sql(
     ``target_filter`` (on ``t.`` columns only) narrows the target the MERGE reads, typically to
     partitions, so a MERGE into a large table touches only the months or dates that can match.
 
+    ``delete_flag`` names a boolean source column: a source row with it set deletes its matching target
+    row (and is never inserted); the column itself is not written.
+
     Columns are listed explicitly rather than ``SET *`` so the statement is valid for Iceberg and Delta
     alike and survives a target with extra columns.
     """
     on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
     if target_filter:
         on += f" AND ({target_filter})"
+    columns = [c for c in columns if c != delete_flag]
     non_keys = [c for c in columns if c not in keys]
     sets = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in non_keys)
     cols = ", ".join(quote(c) for c in columns)
@@ -75,10 +80,13 @@ def merge_sql(
         if update_condition
         else (f"WHEN MATCHED THEN UPDATE SET {sets}")
     )
+    deleted = f"WHEN MATCHED AND s.{quote(delete_flag)} THEN DELETE\n" if delete_flag else ""
+    insert_if = f" AND NOT s.{quote(delete_flag)}" if delete_flag else ""
     sql = (
         f"MERGE INTO {target} t\nUSING {source_view} s\nON {on}\n"
+        + deleted
         + (f"{matched}\n" if non_keys else "")
-        + f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({vals})"
+        + f"WHEN NOT MATCHED{insert_if} THEN INSERT ({cols}) VALUES ({vals})"
     )
     if delete_unmatched_where:
         sql += f"\nWHEN NOT MATCHED BY SOURCE AND ({delete_unmatched_where}) THEN DELETE"
@@ -192,16 +200,43 @@ class TableIO:
         update_condition: str | None = None,
         delete_unmatched_where: str | None = None,
         target_filter: str | None = None,
+        delete_flag: str | None = None,
     ) -> None:
         """Upsert ``df`` (unique on ``keys``) into ``table``; optionally delete what ``df`` lacks in a scope."""
         view = f"merge_src_{uuid.uuid4().hex[:12]}"
         df.createOrReplaceTempView(view)
         try:
             self.spark.sql(
-                merge_sql(table, view, keys, df.columns, update_condition, delete_unmatched_where, target_filter)
+                merge_sql(
+                    table, view, keys, df.columns, update_condition, delete_unmatched_where, target_filter, delete_flag
+                )
             )
         finally:
             self.spark.catalog.dropTempView(view)
+
+    def sync(self, df: DataFrame, table: str, keys: Sequence[str], scope: DataFrame | str | None = None) -> None:
+        """Make ``table`` agree with ``df`` in one MERGE: insert new keys, update rows whose values changed
+        (unchanged rows are not rewritten) and delete the target rows in ``scope`` that ``df`` lacks.
+
+        ``scope`` is ``None`` (delete nothing), ``"all"`` (the whole table) or a frame of column values
+        (say the affected customer ids) selecting the target rows ``df`` is the complete truth for.
+        """
+        flag = "_sync_delete"
+        source = df.withColumn(flag, F.lit(False))
+        if scope is not None:
+            target = self.spark.table(table)
+            if isinstance(scope, DataFrame):
+                target = target.join(scope.distinct(), scope.columns, "left_semi")
+            elif scope != "all":
+                raise ValueError(f"scope must be None, 'all' or a DataFrame, not {scope!r}")
+            gone = target.select(*keys).join(df.select(*keys), list(keys), "left_anti")
+            placeholders = [
+                F.col(f.name) if f.name in keys else F.lit(None).cast(f.dataType).alias(f.name) for f in df.schema
+            ]
+            source = source.unionByName(gone.select(*placeholders, F.lit(True).alias(flag)))
+        non_keys = [c for c in df.columns if c not in keys]
+        changed = changed_condition(non_keys) if non_keys else None
+        self.merge(source, table, keys, update_condition=changed, delete_flag=flag)
 
     def last_commit(self, table: str) -> CommitStats:
         """Counts from the newest commit's own metadata, used to prove row conservation independently."""

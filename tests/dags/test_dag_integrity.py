@@ -43,6 +43,7 @@ PARSE_SCRIPT = textwrap.dedent(
             "schedule_assets": sorted(
                 a.name for a in getattr(getattr(dag.timetable, "asset_condition", None), "objects", [])
             ),
+            "schedule_condition": type(getattr(dag.timetable, "asset_condition", None)).__name__,
             "params": sorted(dag.params.keys()),
             "timetable": type(dag.timetable).__name__,
         }
@@ -96,7 +97,7 @@ def test_dags_have_tags_owner_and_retries(parsed, dag_id):
 
 def test_landing_has_a_validate_then_ingest_group_per_contract(parsed):
     tasks = parsed["dags"]["landing_to_raw"]["tasks"]
-    sources = {"customers", "transactions", "fiscal_calendar", "account_snapshots"}
+    sources = {"customers", "transactions", "products", "fiscal_calendar", "account_snapshots"}
 
     assert set(tasks) == {f"{s}.{t}" for s in sources for t in ("validate_files", "ingest")}
     assert {tasks[f"{s}.ingest"]["type"] for s in sources} == {"SparkSubmitOperator"}
@@ -112,8 +113,21 @@ def test_dags_are_chained_by_assets(parsed):
     curated_outlets = {a for t in dags["raw_to_processing"]["tasks"].values() for a in t["outlets"]}
 
     assert set(dags["raw_to_processing"]["schedule_assets"]) <= raw_outlets
-    assert dags["raw_to_processing"]["schedule_assets"] == ["raw.customers", "raw.transactions"]
-    assert set(dags["processing_to_warehouse"]["schedule_assets"]) == curated_outlets
+    # any retail source changing re-runs the model (a product or calendar update alone included)
+    assert dags["raw_to_processing"]["schedule_assets"] == [
+        "raw.customers",
+        "raw.fiscal_calendar",
+        "raw.products",
+        "raw.transactions",
+    ]
+    assert dags["raw_to_processing"]["schedule_condition"] == "AssetAny"
+    assert dags["raw_to_processing"]["params"] == ["mode"]
+    assert curated_outlets == {
+        *(f"curated.{t}" for t in ("dim_customer", "dim_product", "dim_date", "fact_transactions")),
+        *(f"marts.{m}" for m in ("monthly_summary", "regional_performance", "sales_by_fiscal_period")),
+        *(f"marts.{m}" for m in ("customer_segments", "top_customers", "product_performance")),
+    }
+    assert set(dags["processing_to_warehouse"]["schedule_assets"]) <= curated_outlets
 
 
 def test_account_summary_runs_monthly_or_when_raw_snapshots_change(parsed):

@@ -59,7 +59,7 @@ def count(spark, table: str) -> int:
     return spark.table(f"e2e.{table}").count()
 
 
-@pytest.mark.parametrize("source", ["customers", "transactions", "fiscal_calendar", "account_snapshots"])
+@pytest.mark.parametrize("source", ["customers", "transactions", "products", "fiscal_calendar", "account_snapshots"])
 def test_raw_and_quarantine_hold_exactly_what_landed(e2e, spark, source):
     summary = e2e["summary"]
     expected_bad = summary.quarantine_expected.get(source, 0)
@@ -77,6 +77,40 @@ def test_processing_has_one_row_per_key(e2e, spark):
     assert raw_tx.select("transaction_id").distinct().count() == raw_tx.count()
     assert count(spark, "curated.fact_transactions") == raw_tx.count()
     assert count(spark, "curated.dim_customer") == raw_customers.select("customer_id").distinct().count() + 1
+
+
+def test_marts_reconcile_with_the_fact(e2e, spark):
+    # Given the fact's own totals of sales, refunds (as positive amounts), fees and net amounts
+    fact = (
+        spark.table("e2e.curated.fact_transactions")
+        .selectExpr(
+            "sum(CASE WHEN transaction_type = 'Sale' THEN amount ELSE 0 END) AS sales",
+            "sum(CASE WHEN transaction_type = 'Refund' THEN -amount ELSE 0 END) AS refunds",
+            "sum(restocking_fee) AS fees",
+            "sum(net_amount) AS net",
+            "count(*) AS n",
+        )
+        .first()
+    )
+    expected = (fact["sales"], fact["refunds"], fact["fees"], fact["net"], fact["n"])
+    totals = "sum(sales_amount), sum(refund_amount), sum(restocking_fees), sum(net_amount), sum(transactions)"
+
+    # Then every mart that covers all transactions adds up to exactly the same figures
+    def mart_totals(table: str, where: str = "true") -> tuple:
+        return tuple(spark.table(f"e2e.marts.{table}").where(where).selectExpr(*totals.split(", ")).first())
+
+    assert fact["sales"] > 0 and fact["refunds"] > 0 and fact["fees"] > 0
+    assert mart_totals("monthly_summary") == expected
+    assert mart_totals("regional_performance") == expected
+    for period in ("week", "month", "quarter"):
+        assert mart_totals("sales_by_fiscal_period", f"period_type = '{period}'") == expected, period
+    segments = spark.table("e2e.marts.customer_segments").selectExpr(
+        "sum(total_spent)", "sum(sales_amount)", "sum(refund_amount)", "sum(transactions)"
+    )
+    assert tuple(segments.first()) == (fact["net"], fact["sales"], fact["refunds"], fact["n"])
+    products = spark.table("e2e.marts.product_performance").selectExpr("sum(revenue)", "sum(net_amount)").first()
+    assert tuple(products) == (fact["sales"], fact["net"])
+    assert count(spark, "marts.top_customers") == 10
 
 
 def test_transactions_without_a_known_customer_get_the_unknown_member(e2e, spark):

@@ -156,3 +156,27 @@ def test_databricks_backend_needs_exactly_one_cluster(config_copy):
 
     with pytest.raises(ConfigError, match=r"spark\.databricks: Value error, give exactly one of"):
         load_env("databricks")
+
+
+def test_shipped_retail_rules_load_with_families_and_segments():
+    rules = config.load_retail_rules()
+
+    assert rules.family_of()["Audio"] == "Electronics"
+    assert (rules.segments.high, rules.segments.medium, rules.marts.refresh) == (10000, 5000, "affected")
+    assert rules.customer.tracked_attributes[0] == "first_name"
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("Leisure: [Sports, Books]", "Leisure: [Sports, Audio]", "category 'Audio' is in both 'Electronics' and"),
+        ("{high: 10000, medium: 5000}", "{high: 5000, medium: 5000}", "medium .5000.0. must be below high"),
+        ("refresh: affected", "refresh: sometimes", "retail.yaml: marts.refresh: Input should be 'affected' or 'full'"),
+    ],
+)
+def test_retail_rules_are_validated_with_file_and_key(config_copy, replace, by, message):
+    path = config_copy / "processing" / "retail.yaml"
+    path.write_text(path.read_text().replace(replace, by))
+
+    with pytest.raises(ConfigError, match=message):
+        config.load_retail_rules()

@@ -47,7 +47,7 @@ def test_clean_generation_has_no_faults(tmp_path):
 
     assert summary.quarantine_expected == {}
     assert summary.faults == {}
-    assert summary.rows == {"customers": 20, "transactions": 100, "fiscal_calendar": 1096}
+    assert summary.rows == {"customers": 20, "transactions": 100, "products": 40, "fiscal_calendar": 1096}
 
 
 def test_account_snapshots_are_deterministic_with_gaps_and_late_corrections():

@@ -135,3 +135,14 @@ def test_delta_batch_replace_uses_replace_where_in_one_write():
     writer.return_value.option.assert_called_once_with("replaceWhere", "_ingest_date IN (DATE'2026-01-01')")
     writer.return_value.option.return_value.saveAsTable.assert_called_once_with("main.raw.t")
     df.writeTo.assert_not_called()
+
+
+def test_merge_with_a_delete_flag_deletes_flagged_matches_and_never_writes_the_flag():
+    sql = merge_sql("c.t", "src", ["id"], ["id", "v", "_gone"], update_condition="t.v <> s.v", delete_flag="_gone")
+
+    assert sql == (
+        "MERGE INTO c.t t\nUSING src s\nON t.`id` = s.`id`\n"
+        "WHEN MATCHED AND s.`_gone` THEN DELETE\n"
+        "WHEN MATCHED AND (t.v <> s.v) THEN UPDATE SET t.`v` = s.`v`\n"
+        "WHEN NOT MATCHED AND NOT s.`_gone` THEN INSERT (`id`, `v`) VALUES (s.`id`, s.`v`)"
+    )

@@ -1,4 +1,5 @@
--- Customer dimension (portable types; see redshift/ for the distribution overlay).
+-- Customer dimension, SCD2: one row per version, [valid_from, valid_to) never overlapping per customer_id
+-- (portable types; see redshift/ for the distribution overlay).
 CREATE TABLE IF NOT EXISTS {{ schema }}.dim_customer (
     customer_key   BIGINT       NOT NULL PRIMARY KEY,
     customer_id    BIGINT,
@@ -8,5 +9,8 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.dim_customer (
     country        VARCHAR(64),
     territory      VARCHAR(128),
     signup_date    DATE,
-    attr_hash      VARCHAR(64)
+    attr_hash      VARCHAR(64),
+    valid_from     DATE,
+    valid_to       DATE,
+    is_current     BOOLEAN
 );

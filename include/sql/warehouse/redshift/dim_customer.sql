@@ -1,5 +1,5 @@
 -- Redshift overlay of ddl/dim_customer.sql: same columns and order (COPY FORMAT AS PARQUET maps by position),
--- a small dimension replicated to every node, sorted by its key.
+-- a small dimension replicated to every node, sorted by natural key and version start.
 CREATE TABLE IF NOT EXISTS {{ schema }}.dim_customer (
     customer_key   BIGINT       NOT NULL PRIMARY KEY ENCODE az64,
     customer_id    BIGINT       ENCODE az64,
@@ -9,7 +9,10 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.dim_customer (
     country        VARCHAR(64)  ENCODE bytedict,
     territory      VARCHAR(128) ENCODE bytedict,
     signup_date    DATE         ENCODE az64,
-    attr_hash      VARCHAR(64)  ENCODE zstd
+    attr_hash      VARCHAR(64)  ENCODE zstd,
+    valid_from     DATE         ENCODE az64,
+    valid_to       DATE         ENCODE az64,
+    is_current     BOOLEAN      ENCODE raw
 )
 DISTSTYLE ALL
-SORTKEY (customer_key);
+COMPOUND SORTKEY (customer_id, valid_from);

@@ -2,7 +2,9 @@
 -- position), distributed on the customer join key, sorted by date for range-restricted scans.
 CREATE TABLE IF NOT EXISTS {{ schema }}.fact_transactions (
     transaction_id    VARCHAR(64)   NOT NULL PRIMARY KEY ENCODE zstd,
+    date_key          INTEGER       NOT NULL ENCODE az64,
     customer_key      BIGINT        NOT NULL ENCODE az64,
+    product_key       BIGINT        NOT NULL ENCODE az64,
     customer_id       BIGINT        ENCODE az64,
     product_id        VARCHAR(64)   ENCODE bytedict,
     transaction_date  DATE          ENCODE az64,

@@ -245,3 +245,14 @@ def test_late_delivery_for_an_earlier_date_rewrites_history_like_a_full_refresh(
     incremental = lake.contents()
     lake.build("full_refresh")
     assert lake.contents() == incremental
+
+
+def test_marts_refresh_full_in_config_rebuilds_every_mart_with_the_same_result(three_batches):
+    lake, snapshots, _ = three_batches
+    rules = load_retail_rules()
+    rules = rules.model_copy(update={"marts": rules.marts.model_copy(update={"refresh": "full"})})
+
+    lines = results(lake.build(rules=rules))
+
+    assert {lines[f"marts.{m}"]["partitions_rebuilt"] for m in MART_PARTITIONS} == {"all"}
+    assert lake.contents() == snapshots[-1]

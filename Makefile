@@ -57,6 +57,7 @@ demo: package airflow-db
 	@sed -nE 's/.*INGEST_RESULT (.*watermark=[^ ]*).*/  \1/p' data/demo-landing_to_raw.log | sort -u
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
+	@sed -nE 's/.*PROCESSING_RESULT (table=[^ ]+ rows=[0-9]+).*/  \1/p' data/demo-raw_to_processing.log | sort -u
 	$(BIN)/airflow dags test processing_to_warehouse $(DEMO_DATE) > data/demo-processing_to_warehouse.log 2>&1 \
 	  || { tail -50 data/demo-processing_to_warehouse.log; exit 1; }
 	$(BIN)/airflow dags test account_summary $(DEMO_DATE) -c '{"mode": "initial"}' > data/demo-account_summary.log 2>&1 \

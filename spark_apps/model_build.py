@@ -206,7 +206,10 @@ class ModelBuild:
                 "transaction_date",
                 "left",
             )
-            .select(F.date_format("transaction_date", "yyyy-MM").alias("month"), "fiscal_year")
+            .select(
+                F.date_format("transaction_date", "yyyy-MM").alias("month"),
+                F.coalesce("fiscal_year", F.lit(self.rules.unknown_member_key)).alias("fiscal_year"),
+            )
             .distinct()
             .collect()
         )

@@ -141,7 +141,10 @@ def build_dim_date(raw_calendar: DataFrame, rules: RetailRules) -> DataFrame:
         "fiscal_month",
         "fiscal_week",
     )
-    unknown = {c: None for c in dates.columns}
+    # The unknown date's fiscal attributes are the unknown key too, so marts grouped or partitioned by
+    # them never hold a null key (warehouse MERGE keys must match).
+    unknown: dict[str, object] = {c: None for c in dates.columns}
+    unknown.update({c: rules.unknown_member_key for c in dates.columns if c.startswith("fiscal_")})
     unknown.update(date_key=rules.unknown_member_key, month_name="Unknown", day_name="Unknown")
     return dates.unionByName(dates.sparkSession.createDataFrame([unknown], dates.schema))
 

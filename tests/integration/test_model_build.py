@@ -209,7 +209,7 @@ def test_marts_rebuild_only_the_months_and_fiscal_years_that_changed(three_batch
     batch3 = results(lines[2])
     assert batch3["curated.fact_transactions"]["recomputed"] == "2"
     assert batch3["marts.monthly_summary"]["partitions_rebuilt"] == "2"
-    assert batch3["marts.sales_by_fiscal_period"]["partitions_rebuilt"] == "2"  # FY 2027 and no fiscal year
+    assert batch3["marts.sales_by_fiscal_period"]["partitions_rebuilt"] == "2"  # FY 2027 and the unknown year (-1)
     assert batch3["marts.customer_segments"]["partitions_rebuilt"] == "all"
     monthly = {r[0]: r for r in snapshots[-1]["marts.monthly_summary"]}
     assert {m: (r[1], r[2]) for m, r in monthly.items()} == {

@@ -158,7 +158,7 @@ def test_dim_date_calendar_and_fiscal_attributes(spark):
     expected = spark.createDataFrame(
         [
             (20260103, D3, 2026, 1, 1, "January", 3, 6, "Saturday", True, 1, 2026, 4, 12, 48),
-            (-1, None, None, None, None, "Unknown", None, None, "Unknown", None, None, None, None, None, None),
+            (-1, None, None, None, None, "Unknown", None, None, "Unknown", None, None, -1, -1, -1, -1),
         ],
         dim.schema,
     )

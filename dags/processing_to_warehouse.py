@@ -4,11 +4,13 @@ The environment config picks the target: DuckDB (embedded file) and PostgreSQL l
 (staging by read_parquet / COPY FROM STDIN, MERGE, reconciliation, one transaction); Redshift loads
 through operators per table (S3ToRedshiftOperator COPY FORMAT AS PARQUET into staging, then MERGE and a
 reconciliation guard in one transaction with SQLExecuteQueryOperator). Dimensions load before facts.
+Full exports also delete warehouse rows they no longer hold; ``changes`` exports carry only what
+changed since the version each target last loaded (recorded after every committed load).
 """
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task
+from airflow.sdk import AssetAny, dag, task
 
 from lakehouse.assets import table_asset, warehouse_asset
 from lakehouse.dag_settings import dag_kwargs, env
@@ -21,7 +23,9 @@ TABLES = load_warehouse_tables().tables
 
 @dag(
     dag_id="processing_to_warehouse",
-    schedule=[table_asset(*spec.source.split(".")) for spec in TABLES.values()],
+    # Any gold table changing (the model, or the account summary from its own DAG) starts a load;
+    # tables that have not changed export no rows (changes) or reload identically (full).
+    schedule=AssetAny(*[table_asset(*spec.source.split(".")) for spec in TABLES.values()]),
     **dag_kwargs(cfg, "warehouse"),
     doc_md=__doc__,
 )
@@ -41,11 +45,13 @@ def processing_to_warehouse() -> None:
     @task(outlets=[warehouse_asset(name) for name in TABLES])
     def load_warehouse(run_id: str | None = None) -> list[str]:
         """Dimensions first, so facts never reference keys the warehouse lacks."""
-        from lakehouse.warehouse import load
+        from lakehouse.warehouse import load, record_load
 
         results = []
         for name in TABLES:
-            result = load(cfg.warehouse, cfg.export_path(name, run_id or ""))
+            path = cfg.export_path(name, run_id or "")
+            result = load(cfg.warehouse, path)
+            record_load(cfg, result, path)
             print(f"WAREHOUSE_RESULT {result.summary()}")
             results.append(result.summary())
         return results

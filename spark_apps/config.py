@@ -150,6 +150,11 @@ class EnvConfig(_Strict):
         """``<lake>/exports/<table>/<run_id>``, with the run id made safe for paths."""
         return self.lake.path("exports", table, safe_run_id(run_id))
 
+    def loaded_mark_path(self, table: str) -> str:
+        """Where a load records the lake table version the warehouse target now holds (written by the
+        loader after its commit, read by the next ``changes`` export)."""
+        return self.lake.path("exports", table, f"_loaded_{self.warehouse.target}.json")
+
 
 def safe_run_id(run_id: str) -> str:
     """Airflow run ids contain ':' and '+'; this form is safe in paths and partition values."""
@@ -243,7 +248,9 @@ class WarehouseTable(_Strict):
     source: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$", description="namespace.table in the lake catalog")
     keys: list[str] = Field(min_length=1)
     measures: list[str] = []
-    export: Literal["full"] = "full"
+    # full: every row, and the load deletes what the export lacks; changes: rows added or changed
+    # since the version the target last loaded (no deletions carried).
+    export: Literal["full", "changes"] = "full"
 
 
 class WarehouseTables(_Strict):

@@ -1,15 +1,32 @@
-"""Export gold tables as Parquet for the warehouse, with a manifest the loader reconciles against."""
+"""Export gold tables as Parquet for the warehouse, with a manifest the loader reconciles against.
+
+Two modes per table (``config/warehouse/tables.yaml``):
+- ``full``: every row; the loader also deletes warehouse rows the export lacks, so the warehouse
+  table equals the lake table (dimensions whose history was rewritten, marts whose groups vanished).
+- ``changes``: only rows added or changed since the table version the target last loaded (its
+  mark, ``exports/<table>/_loaded_<target>.json``, written by the loader after it committed). With
+  no mark, or when that version has been expired, the export is full. Deletions are not carried:
+  a table that loses rows needs ``full``.
+
+Nested columns (arrays, maps, structs) are exported as JSON text, which every target can store.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import asdict, dataclass, field
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, MapType, StructType
 
 from spark_apps import lake_fs
 from spark_apps.config import EnvConfig, WarehouseTable
+from spark_apps.table_io import TableIO
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,6 +38,11 @@ class ExportManifest:
     keys: list[str]
     measures: dict[str, str]  # measure -> exact decimal sum as text ("" when all null)
     columns: list[str]
+    export: str = "full"  # what was written: full | changes
+    version: int | None = None  # the lake table's version (Iceberg snapshot / Delta version) exported
+    base_version: int | None = None  # for changes: the version the rows changed since
+    skipped: str | None = None  # why nothing was exported (the lake table does not exist yet)
+    exported_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -34,12 +56,63 @@ def totals(df: DataFrame, measures: list[str]) -> tuple[int, dict[str, str]]:
     return int(row["_rows"]), {m: row[m] or "" for m in measures}
 
 
-def export_table(df: DataFrame, env: EnvConfig, name: str, spec: WarehouseTable, run_id: str) -> ExportManifest:
+def portable(df: DataFrame) -> DataFrame:
+    """Arrays, maps and structs as JSON text; other columns unchanged."""
+    nested = (ArrayType, MapType, StructType)
+    return df.select(
+        *[F.to_json(f.name).alias(f.name) if isinstance(f.dataType, nested) else F.col(f.name) for f in df.schema]
+    )
+
+
+def loaded_version(spark: SparkSession, env: EnvConfig, table: str) -> int | None:
+    try:
+        return json.loads(lake_fs.read_text(spark, env.loaded_mark_path(table)))["version"]
+    except Exception as exc:  # no mark yet (first load) or unreadable: export everything
+        if "FileNotFound" not in type(exc).__name__ + str(exc):
+            log.warning("cannot read the load mark of %s (%s); exporting the full table", table, exc)
+        return None
+
+
+def rows_to_export(
+    io: TableIO, table: str, spec: WarehouseTable, base: int | None
+) -> tuple[DataFrame, int | None, str]:
+    """The rows to export at the table's current version: all of them, or those changed since ``base``."""
+    version = io.current_version(table)
+    current = io.read_version(table, version)
+    if spec.export == "changes" and base is not None and version is not None:
+        try:
+            previous = io.read_version(table, base)
+            return current.subtract(previous), version, "changes"
+        except Exception as exc:  # the base version was expired by maintenance
+            log.warning("%s: version %s is gone (%s); exporting the full table", table, base, exc)
+    return current, version, "full"
+
+
+def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, run_id: str) -> ExportManifest:
     """Write the rows, then the manifest last: a manifest's presence means the export is complete."""
+    spark = io.spark
     path = env.export_path(name, run_id)
-    df.write.mode("overwrite").parquet(path)
-    written = df.sparkSession.read.parquet(path)
-    rows, sums = totals(written, spec.measures)
-    manifest = ExportManifest(name, run_id, path, rows, spec.keys, sums, written.columns)
-    lake_fs.write_text(df.sparkSession, f"{path}/{EnvConfig.EXPORT_MANIFEST}", manifest.to_json())
+    namespace, table_name = spec.source.split(".")
+    table = env.table(namespace, table_name)
+    if not io.exists(table):
+        manifest = ExportManifest(name, run_id, path, 0, spec.keys, {}, [], skipped=f"{table} does not exist yet")
+    else:
+        base = loaded_version(spark, env, name) if spec.export == "changes" else None
+        df, version, mode = rows_to_export(io, table, spec, base)
+        portable(df).write.mode("overwrite").parquet(path)
+        written = spark.read.parquet(path)
+        rows, sums = totals(written, spec.measures)
+        manifest = ExportManifest(
+            name,
+            run_id,
+            path,
+            rows,
+            spec.keys,
+            sums,
+            written.columns,
+            mode,
+            version,
+            base if mode == "changes" else None,
+        )
+    lake_fs.write_text(spark, f"{path}/{EnvConfig.EXPORT_MANIFEST}", manifest.to_json())
     return manifest

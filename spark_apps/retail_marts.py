@@ -154,7 +154,7 @@ def top_customers(inputs: MartInputs, rules: RetailRules) -> DataFrame:
     top = customer_segments(inputs, rules).where(F.col("customer_id").isNotNull()).orderBy(*order)
     # limit first, so the rank window sorts N rows, not every customer in one partition
     return top.limit(rules.top_customers).select(
-        F.row_number().over(Window.orderBy(*order)).alias("rank"),
+        F.row_number().over(Window.orderBy(*order)).alias("customer_rank"),
         "customer_key",
         "customer_id",
         "first_name",

@@ -257,6 +257,16 @@ class TableIO:
             total_records=int(summary.get("total-records", 0)),
         )
 
+    def current_version(self, table: str) -> int | None:
+        """The table's current version (Iceberg snapshot id, Delta version); None before the first write."""
+        return self.last_commit(table).snapshot_id
+
+    def read_version(self, table: str, version: int | None) -> DataFrame:
+        """The table as of ``version`` (time travel; the same SQL for Iceberg and Delta)."""
+        if version is None:
+            return self.spark.table(table)
+        return self.spark.sql(f"SELECT * FROM {table} VERSION AS OF {int(version)}")
+
     def maintain(self, table: str, **options: object) -> list[str]:
         """Compact and expire (see ``maintenance_sql``); returns the statements run."""
         statements = maintenance_sql(table, self.table_format, **options)  # type: ignore[arg-type]

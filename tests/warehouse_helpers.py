@@ -21,11 +21,12 @@ COLUMNS = [
 ]
 
 
-def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None) -> str:
-    """Write an export the way the Spark job does: Parquet files plus a manifest."""
+def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None, mode: str = "changes") -> str:
+    """Write an export the way the Spark job does: Parquet files (none for no rows) plus a manifest."""
     folder.mkdir(parents=True)
-    table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
-    pq.write_table(table, folder / "part-0.parquet")
+    if rows:
+        table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
+        pq.write_table(table, folder / "part-0.parquet")
     manifest = {
         "table": "dim_customer",
         "run_id": folder.name,
@@ -34,6 +35,8 @@ def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None) ->
         "rows": len(rows) if manifest_rows is None else manifest_rows,
         "measures": {},
         "columns": COLUMNS,
+        "export": mode,
+        "version": 1,
     }
     (folder / "_manifest.json").write_text(json.dumps(manifest))
     return str(folder)

@@ -2,8 +2,9 @@
 
 Per table: ``render`` (reads the export's manifest) → ``prepare`` (schema, table with the Redshift
 overlay, an empty staging table with the export's column order) → ``copy`` (``S3ToRedshiftOperator``,
-``FORMAT AS PARQUET`` into staging) → ``merge`` (``SQLExecuteQueryOperator``: MERGE plus a guard that
-fails unless counts and sums match the manifest, in one transaction, so a mismatch commits nothing) →
+``FORMAT AS PARQUET`` into staging) → ``merge`` (``SQLExecuteQueryOperator``: for a full export the
+delete of rows it lacks, the MERGE, and a guard that fails unless counts and sums match the manifest,
+in one transaction, so a mismatch commits nothing) →
 ``reconcile`` (prints the warehouse's numbers next to the export's and drops staging).
 """
 
@@ -16,12 +17,16 @@ from airflow.sdk import TaskGroup, task
 from lakehouse.assets import warehouse_asset
 from lakehouse.s3_store import split_uri
 from lakehouse.warehouse import (
+    LoadResult,
     check_reconciliation,
     ddl,
+    delete_missing_sql,
     guard_sql,
+    is_full,
     merge_sql,
     read_manifest,
     reconcile_sql,
+    record_load,
     staging_table,
 )
 from spark_apps.config import EnvConfig
@@ -42,6 +47,7 @@ def load_statements(manifest: dict[str, Any], schema: str) -> dict[str, list[str
             f"CREATE TABLE {staging} AS SELECT {', '.join(columns)} FROM {target} WHERE 1 = 0",
         ],
         "merge": [
+            *([delete_missing_sql(target, staging, manifest["keys"])] if is_full(manifest) else []),
             merge_sql(target, staging, manifest["keys"], columns),
             guard_sql(target, staging, manifest),
         ],
@@ -58,16 +64,20 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
     assert conn_id is not None  # validated at config load
 
     with TaskGroup(group_id=f"load_{table}") as group:
-
-        @task(task_id="render", multiple_outputs=True)
+        # none_failed: a table skipped before this one (not exported yet) does not skip this one
+        @task(task_id="render", multiple_outputs=True, trigger_rule="none_failed")
         def render(run_id: str | None = None) -> dict[str, Any]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
             path = env.export_path(table, run_id or "")
             manifest = read_manifest(path, env.lake.aws_conn_id)
+            if manifest.get("skipped"):
+                raise AirflowSkipException(f"{table}: {manifest['skipped']}")
             bucket, key = split_uri(path)
             return {**load_statements(manifest, schema), "bucket": bucket, "key": f"{key}/", "manifest": manifest}
 
         @task(task_id="reconcile", outlets=[warehouse_asset(table)])
-        def reconcile(manifest: dict[str, Any]) -> str:
+        def reconcile(manifest: dict[str, Any], run_id: str | None = None) -> str:
             from airflow.sdk import BaseHook
 
             hook = BaseHook.get_connection(conn_id).get_hook()
@@ -75,8 +85,9 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
             row = hook.get_first(
                 reconcile_sql(f"{schema}.{table}", staging, manifest["keys"], list(manifest["measures"]))
             )
-            result = check_reconciliation(manifest, tuple(row))
+            result: LoadResult = check_reconciliation(manifest, tuple(row))
             hook.run(f"DROP TABLE IF EXISTS {staging}", autocommit=True)
+            record_load(env, result, env.export_path(table, run_id or ""))
             print(f"WAREHOUSE_RESULT {result.summary()}")
             return result.summary()
 

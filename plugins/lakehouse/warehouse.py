@@ -33,10 +33,17 @@ class LoadResult:
     rows_exported: int
     rows_in_target: int
     sums: dict[str, str]
+    rows_deleted: int = 0  # by a full export: target rows the export no longer has
+    skipped: str | None = None
 
     def summary(self) -> str:
+        if self.skipped:
+            return f"table={self.table} skipped={self.skipped!r}"
         sums = " ".join(f"sum_{k}={v}" for k, v in self.sums.items())
-        return f"table={self.table} exported={self.rows_exported} matched_in_warehouse={self.rows_in_target} {sums}"
+        return (
+            f"table={self.table} exported={self.rows_exported} matched_in_warehouse={self.rows_in_target}"
+            f" deleted={self.rows_deleted} {sums}".rstrip()
+        )
 
 
 def staging_table(table: str) -> str:
@@ -62,6 +69,16 @@ def merge_sql(target: str, staging: str, keys: list[str], columns: list[str]) ->
         columns=columns,
         updates=[c for c in columns if c not in keys],
     )
+
+
+def delete_missing_sql(target: str, staging: str, keys: list[str]) -> str:
+    """After a full export: delete the target rows whose keys are not in staging."""
+    return render("delete_missing.sql", target=target, staging=staging, keys=keys)
+
+
+def is_full(manifest: dict[str, Any]) -> bool:
+    """A full export: the load makes the target equal it (deleting what it lacks)."""
+    return manifest.get("export") == "full"
 
 
 def reconcile_sql(target: str, staging: str, keys: list[str], measures: list[str]) -> str:
@@ -126,21 +143,47 @@ def _load(
     all of it held, else roll back to the previous state."""
     manifest = read_manifest(export_path)
     table, schema = manifest["table"], cfg.schema_
+    if manifest.get("skipped"):
+        return LoadResult(table, 0, 0, {}, skipped=manifest["skipped"])
     target, staging = f"{schema}.{table}", staging_table(table)
     try:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cur.execute(ddl(table, schema))
         stage(cur, target, staging, manifest)
+        deleted = 0
+        if is_full(manifest):
+            before = _count(cur, target)
+            cur.execute(delete_missing_sql(target, staging, manifest["keys"]))
+            deleted = before - _count(cur, target)
         cur.execute(merge_sql(target, staging, manifest["keys"], manifest["columns"]))
         cur.execute(reconcile_sql(target, staging, manifest["keys"], list(manifest["measures"])))
         row = cur.fetchone()
         assert row is not None
         result = check_reconciliation(manifest, row)
         con.commit()
-        return result
+        return LoadResult(result.table, result.rows_exported, result.rows_in_target, result.sums, deleted)
     except Exception:
         con.rollback()
         raise
+
+
+def _count(cur: Any, table: str) -> int:
+    cur.execute(f"SELECT COUNT(*) FROM {table}")
+    row = cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def record_load(env: EnvConfig, result: LoadResult, export_path: str) -> None:
+    """After a committed load: remember the lake table version the target now holds, so the next
+    ``changes`` export sends only what changed since (``EnvConfig.loaded_mark_path``)."""
+    from lakehouse.s3_store import store_for
+
+    manifest = read_manifest(export_path, env.lake.aws_conn_id)
+    if result.skipped or manifest.get("version") is None:
+        return
+    mark = {"version": manifest["version"], "run_id": manifest["run_id"], "export": manifest.get("export")}
+    store_for(env).write_text(env.loaded_mark_path(result.table), json.dumps(mark))
 
 
 def _parquet_files(export_path: str) -> list[str]:
@@ -152,7 +195,11 @@ def load_duckdb(cfg: WarehouseConfig, export_path: str) -> LoadResult:
     import duckdb  # imported here: the DAG files must not pay for it at parse time
 
     def stage(cur: Any, target: str, staging: str, manifest: dict) -> None:
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_parquet(?)", [files])
+        if files:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_parquet(?)", [files])
+        else:  # an export of no rows (nothing changed, or an empty table)
+            cols = ", ".join(manifest["columns"]) or "*"
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT {cols} FROM {target} WHERE 1 = 0")
 
     files = _parquet_files(export_path)
     assert cfg.duckdb_path is not None
@@ -202,7 +249,8 @@ def load_postgres(cfg: WarehouseConfig, export_path: str) -> LoadResult:
 
     def stage(cur: Any, target: str, staging: str, manifest: dict) -> None:
         cur.execute(f"CREATE TEMP TABLE {staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
-        copy_rows(cur, copy_sql(staging, manifest["columns"]), csv_batches(files, manifest["columns"]))
+        if files:
+            copy_rows(cur, copy_sql(staging, manifest["columns"]), csv_batches(files, manifest["columns"]))
 
     files = _parquet_files(export_path)
     con = PostgresHook(postgres_conn_id=cfg.conn_id).get_conn()

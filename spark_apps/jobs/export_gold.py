@@ -17,10 +17,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     wanted = [t for t in args.tables.split(",") if t] or list(tables)
     ctx = start_job("export_gold", args)
     for name in wanted:
-        spec = tables[name]
-        namespace, table = spec.source.split(".")
-        manifest = export_table(ctx.spark.table(ctx.env.table(namespace, table)), ctx.env, name, spec, ctx.run_id)
-        print(f"EXPORT_RESULT table={name} rows={manifest.rows} path={manifest.path}", flush=True)
+        m = export_table(ctx.io, ctx.env, name, tables[name], ctx.run_id)
+        what = f"skipped={m.skipped!r}" if m.skipped else f"export={m.export} version={m.version} base={m.base_version}"
+        print(f"EXPORT_RESULT table={name} rows={m.rows} {what} path={m.path}", flush=True)
     ctx.spark.stop()
 
 

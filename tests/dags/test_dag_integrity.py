@@ -127,7 +127,11 @@ def test_dags_are_chained_by_assets(parsed):
         *(f"marts.{m}" for m in ("monthly_summary", "regional_performance", "sales_by_fiscal_period")),
         *(f"marts.{m}" for m in ("customer_segments", "top_customers", "product_performance")),
     }
-    assert set(dags["processing_to_warehouse"]["schedule_assets"]) <= curated_outlets
+    # the warehouse follows every gold table: the model's and the account summary's latest state
+    summary_outlets = set(dags["account_summary"]["tasks"]["summarize"]["outlets"])
+    warehouse = set(dags["processing_to_warehouse"]["schedule_assets"])
+    assert warehouse == (curated_outlets | {"curated.latest_summary"}) <= curated_outlets | summary_outlets
+    assert dags["processing_to_warehouse"]["schedule_condition"] == "AssetAny"
 
 
 def test_account_summary_runs_monthly_or_when_raw_snapshots_change(parsed):
@@ -163,7 +167,11 @@ def test_prod_loads_redshift_with_copy_then_merge_per_table_dimensions_first(pro
 
     assert tasks["load_dim_customer.copy"]["type"] == "S3ToRedshiftOperator"
     assert tasks["load_dim_customer.merge"]["type"] == "SQLExecuteQueryOperator"
-    assert tasks["load_dim_customer.reconcile"]["downstream"] == ["load_fact_transactions.render"]
+    # one load group per gold table, in config order: dimensions, then the fact, then marts
+    assert tasks["load_dim_customer.reconcile"]["downstream"] == ["load_dim_product.render"]
+    assert tasks["load_dim_date.reconcile"]["downstream"] == ["load_fact_transactions.render"]
+    assert tasks["load_fact_transactions.reconcile"]["downstream"] == ["load_monthly_summary.render"]
+    assert tasks["load_latest_summary.reconcile"]["outlets"] == ["warehouse.latest_summary"]
     assert tasks["export_gold"]["downstream"] == ["load_dim_customer.render"]
     assert tasks["load_fact_transactions.reconcile"]["outlets"] == ["warehouse.fact_transactions"]
 

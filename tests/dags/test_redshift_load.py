@@ -180,3 +180,35 @@ def test_render_fails_clearly_when_the_export_is_missing(s3, monkeypatch):
 
     with pytest.raises(FileNotFoundError, match=f"export manifest missing: s3://{bucket}/prod/exports/dim_customer/"):
         render.python_callable(run_id="r1")
+
+
+def test_a_full_export_deletes_what_it_lacks_before_the_merge_in_the_same_transaction():
+    sql = load_statements({**MANIFEST, "export": "full"}, "analytics")
+
+    assert len(sql["merge"]) == 3
+    assert squash(sql["merge"][0]).endswith(
+        "DELETE FROM analytics.fact_transactions WHERE NOT EXISTS ( SELECT 1 FROM "
+        "analytics.stg_fact_transactions AS s WHERE s.transaction_id = analytics.fact_transactions.transaction_id );"
+    )
+    assert squash(sql["merge"][1]).startswith("-- Staging + MERGE")
+    assert sql["merge"][2].startswith("SELECT 1 / CASE WHEN r.n = 2")
+
+
+def test_render_skips_a_table_that_was_not_exported_and_the_next_table_still_loads(s3, monkeypatch):
+    # Given the export job skipped latest_summary (its lake table does not exist yet)
+    from airflow.sdk import DAG
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    client, bucket = s3
+    monkeypatch.setenv("LAKE_BUCKET", bucket)
+    key = "prod/exports/latest_summary/r1/_manifest.json"
+    body = {"table": "latest_summary", "rows": 0, "skipped": "lake.curated.latest_summary does not exist yet"}
+    client.put_object(Bucket=bucket, Key=key, Body=json.dumps(body).encode())
+    with DAG("redshift_skip", schedule=None) as dag:
+        redshift_load_group(load_env("prod"), "latest_summary")
+    render = next(t for t in dag.tasks if t.task_id.endswith(".render"))
+
+    # Then its render skips with the reason, and renders run even when the group before was skipped
+    with pytest.raises(AirflowSkipException, match=r"latest_summary: lake\.curated\.latest_summary does not exist"):
+        render.python_callable(run_id="r1")
+    assert render.trigger_rule == "none_failed"

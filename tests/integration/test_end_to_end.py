@@ -6,7 +6,9 @@ Airflow home and lake, then checks every zone against what the generator says it
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from spark_apps.config import load_warehouse_tables
 from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
 from spark_apps.sample_data import FaultRates, generate
 
@@ -26,7 +29,7 @@ AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
 @pytest.fixture(scope="module")
 def e2e(scratch, spark, airflow_home):
-    """Generate data, run the three DAGs in order, and expose the e2e lake as catalog `e2e` in `spark`."""
+    """Generate data, run the four DAGs in order, and expose the e2e lake as catalog `e2e` in `spark`."""
     home, lake, wh = airflow_home, scratch / "e2e-lake", scratch / "e2e-warehouse.duckdb"
     env = {
         **os.environ,
@@ -41,8 +44,8 @@ def e2e(scratch, spark, airflow_home):
     runs = [
         ("landing_to_raw", []),
         ("raw_to_processing", []),
-        ("processing_to_warehouse", []),
         ("account_summary", ["--conf", '{"mode": "initial"}']),
+        ("processing_to_warehouse", []),
     ]
     for dag_id, extra in runs:
         proc = subprocess.run(
@@ -153,15 +156,21 @@ def test_transactions_without_a_known_customer_get_the_unknown_member(e2e, spark
 def test_warehouse_matches_processing(e2e, spark):
     fact = spark.table("e2e.curated.fact_transactions")
     lake_sum = fact.agg({"net_amount": "sum"}).first()[0]
+    tables = load_warehouse_tables().tables
 
     with duckdb.connect(e2e["warehouse"], read_only=True) as con:
         rows, net = con.execute("select count(*), sum(net_amount) from analytics.fact_transactions").fetchone()
-        dims = con.execute("select count(*) from analytics.dim_customer").fetchone()[0]
+        counts = {t: con.execute(f"select count(*) from analytics.{t}").fetchone()[0] for t in tables}
+        history = con.execute("select balance_history from analytics.latest_summary limit 1").fetchone()[0]
 
     assert rows == fact.count()
     assert net == lake_sum
-    assert dims == count(spark, "curated.dim_customer")
-    assert "WAREHOUSE_RESULT table=fact_transactions" in e2e["logs"]["processing_to_warehouse"]
+    # every gold table (dimensions, fact, marts, the account summary's latest state) holds the lake's rows
+    assert counts == {t: count(spark, spec.source) for t, spec in tables.items()}
+    assert len(json.loads(history)) == 36
+    logs = e2e["logs"]["processing_to_warehouse"]
+    assert "WAREHOUSE_RESULT table=fact_transactions" in logs
+    assert re.search(r"EXPORT_RESULT table=fact_transactions rows=\d+ export=full", logs)
 
 
 def test_rerunning_the_warehouse_load_changes_nothing(e2e):
@@ -180,6 +189,8 @@ def test_rerunning_the_warehouse_load_changes_nothing(e2e):
     with duckdb.connect(e2e["warehouse"], read_only=True) as con:
         after = con.execute("select count(*), sum(net_amount) from analytics.fact_transactions").fetchone()
     assert after == before
+    # the fact is exported as changes since the version the warehouse loaded: none
+    assert "EXPORT_RESULT table=fact_transactions rows=0 export=changes" in proc.stdout + proc.stderr
 
 
 def test_account_summary_from_landed_csv_equals_the_oracle(e2e, spark):
@@ -225,6 +236,8 @@ def test_the_same_dag_loads_postgresql_when_the_config_says_so(e2e, spark, postg
     with psycopg.connect(postgres_db) as con:
         rows, net = con.execute("select count(*), sum(net_amount) from analytics.fact_transactions").fetchone()
         dims = con.execute("select count(*) from analytics.dim_customer").fetchone()[0]
+        segments = con.execute("select count(*) from analytics.customer_segments").fetchone()[0]
     assert (rows, net) == (fact.count(), fact.agg({"net_amount": "sum"}).first()[0])
     assert dims == count(spark, "curated.dim_customer")
+    assert segments == count(spark, "marts.customer_segments")
     assert "WAREHOUSE_RESULT table=fact_transactions" in proc.stdout + proc.stderr

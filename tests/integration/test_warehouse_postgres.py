@@ -78,3 +78,18 @@ def test_reconciliation_mismatch_fails_with_the_numbers_and_rolls_back(cfg, post
         load(cfg, export(tmp_path / "run2", [customer(1, "changed@x"), customer(2, "b@x")], manifest_rows=5))
 
     assert rows(postgres_db) == {1: ("a@x", None)}
+
+
+def test_a_full_export_replaces_the_table_in_one_transaction(cfg, postgres_db, tmp_path):
+    # Given 1 and 2 loaded
+    load(cfg, export(tmp_path / "run1", [customer(1, "a@x"), customer(2, "b@x")], mode="full"))
+
+    # When a full export without 1 fails its reconciliation, nothing changes
+    with pytest.raises(ReconciliationError):
+        load(cfg, export(tmp_path / "run2", [customer(2, "b@new")], manifest_rows=9, mode="full"))
+    assert rows(postgres_db) == {1: ("a@x", None), 2: ("b@x", None)}
+
+    # Then the same export, correct, deletes 1 and updates 2
+    result = load(cfg, export(tmp_path / "run3", [customer(2, "b@new")], mode="full"))
+    assert rows(postgres_db) == {2: ("b@new", None)}
+    assert result.rows_deleted == 1

@@ -171,7 +171,7 @@ def test_top_customers_are_known_customers_ranked_by_total_spent(spark, inputs):
             (1, 12, 2, "Bo", "Kim", "Europe", D("12000"), "High"),
             (2, 13, 3, "Cy", "Ng", "Europe", D("6000"), "Medium"),
         ],
-        "rank int, customer_key long, customer_id long, first_name string, last_name string, territory string,"
+        "customer_rank int, customer_key long, customer_id long, first_name string, last_name string, territory string,"
         " total_spent decimal(18,2), segment string",
     )
 

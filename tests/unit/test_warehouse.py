@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -89,3 +91,69 @@ def test_check_reconciliation_compares_exact_decimal_sums():
 def test_missing_manifest_is_a_clear_error(cfg, tmp_path):
     with pytest.raises(FileNotFoundError, match="export manifest missing"):
         load_duckdb(cfg, str(tmp_path / "nothing"))
+
+
+def test_a_full_export_deletes_the_rows_it_no_longer_has(cfg, tmp_path):
+    # Given customers 1 and 2 loaded
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x"), customer(2, "b@x")], mode="full"))
+
+    # When a full export holds only 2 (changed) and 3
+    result = load_duckdb(cfg, export(tmp_path / "run2", [customer(2, "b@new"), customer(3, "c@x")], mode="full"))
+
+    # Then the table equals the export, and the load says what it deleted
+    assert emails(cfg) == {2: "b@new", 3: "c@x"}
+    assert (result.rows_exported, result.rows_in_target, result.rows_deleted) == (2, 2, 1)
+
+
+def test_an_empty_full_export_empties_the_table_and_an_empty_changes_export_changes_nothing(cfg, tmp_path):
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x")], mode="full"))
+
+    load_duckdb(cfg, export(tmp_path / "run2", [], mode="changes"))
+    assert emails(cfg) == {1: "a@x"}
+
+    load_duckdb(cfg, export(tmp_path / "run3", [], mode="full"))
+    assert emails(cfg) == {}
+
+
+def test_a_failed_full_load_keeps_the_rows_it_would_have_deleted(cfg, tmp_path):
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x"), customer(2, "b@x")], mode="full"))
+
+    bad = export(tmp_path / "run2", [customer(2, "b@x")], manifest_rows=5, mode="full")
+    with pytest.raises(ReconciliationError, match="rows: exported 5, warehouse 1"):
+        load_duckdb(cfg, bad)
+
+    assert emails(cfg) == {1: "a@x", 2: "b@x"}
+
+
+def test_a_skipped_export_loads_nothing_and_says_why(cfg, tmp_path):
+    folder = tmp_path / "run1"
+    folder.mkdir()
+    manifest = {"table": "latest_summary", "rows": 0, "skipped": "lake.curated.latest_summary does not exist yet"}
+    (folder / "_manifest.json").write_text(json.dumps(manifest))
+
+    result = load_duckdb(cfg, str(folder))
+
+    assert result.summary() == "table=latest_summary skipped='lake.curated.latest_summary does not exist yet'"
+
+
+def test_delete_missing_sql_is_one_anti_join_delete():
+    sql = warehouse.delete_missing_sql("analytics.f", "stg_f", ["a", "b"])
+
+    assert sql.splitlines()[2:] == [
+        "DELETE FROM analytics.f",
+        "WHERE NOT EXISTS (",
+        "    SELECT 1 FROM stg_f AS s",
+        "    WHERE s.a = analytics.f.a AND s.b = analytics.f.b",
+        ");",
+    ]
+
+
+def test_record_load_marks_the_version_the_target_holds(test_env, tmp_path):
+    path = export(tmp_path / "run1", [customer(1, "a@x")], mode="full")
+    result = warehouse.LoadResult("dim_customer", 1, 1, {})
+
+    warehouse.record_load(test_env, result, path)
+
+    mark = json.loads(Path(test_env.loaded_mark_path("dim_customer")).read_text())
+    assert mark == {"version": 1, "run_id": "run1", "export": "full"}
+    assert test_env.loaded_mark_path("dim_customer").endswith("/exports/dim_customer/_loaded_duckdb.json")

@@ -43,7 +43,9 @@ def write_export(folder: Path, rows: int, amount_shift: float) -> str:
     table = pa.table(
         {
             "transaction_id": pc.binary_join_element_wise("T", pc.cast(ids, pa.string()), ""),
+            "date_key": pc.cast(pc.add(pc.bit_wise_and(ids, 511), 20220101), pa.int32()),
             "customer_key": pc.bit_wise_and(ids, 4095),
+            "product_key": pc.bit_wise_and(ids, 63),
             "customer_id": pc.bit_wise_and(ids, 4095),
             "product_id": pc.binary_join_element_wise("P", pc.cast(pc.bit_wise_and(ids, 63), pa.string()), ""),
             "transaction_date": pc.cast(pc.add(pc.cast(pc.bit_wise_and(ids, 511), pa.int32()), 19000), pa.int32()).cast(
@@ -69,6 +71,7 @@ def write_export(folder: Path, rows: int, amount_shift: float) -> str:
         "keys": ["transaction_id"],
         "measures": {"amount": total, "restocking_fee": total, "net_amount": total},
         "columns": table.column_names,
+        "export": "changes",  # as config/warehouse/tables.yaml exports the fact
     }
     (folder / "_manifest.json").write_text(json.dumps(manifest))
     return str(folder)

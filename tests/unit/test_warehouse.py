@@ -11,7 +11,7 @@ import pytest
 
 from lakehouse import warehouse
 from lakehouse.warehouse import ReconciliationError, check_reconciliation, load_duckdb, merge_sql
-from spark_apps.config import WarehouseConfig
+from spark_apps.config import WarehouseConfig, load_warehouse_tables
 from tests.warehouse_helpers import customer, export
 
 
@@ -157,3 +157,32 @@ def test_record_load_marks_the_version_the_target_holds(test_env, tmp_path):
     mark = json.loads(Path(test_env.loaded_mark_path("dim_customer")).read_text())
     assert mark == {"version": 1, "run_id": "run1", "export": "full"}
     assert test_env.loaded_mark_path("dim_customer").endswith("/exports/dim_customer/_loaded_duckdb.json")
+
+
+def ddl_columns(sql: str) -> list[str]:
+    """Column names of a CREATE TABLE, in order (constraints and comments left out)."""
+    lines = sql[sql.index("(", sql.index("CREATE TABLE")) + 1 :].splitlines()
+    body = lines[: next(i for i, line in enumerate(lines) if line.startswith(")"))]
+    names = [line.split()[0] for line in body if line.strip() and not line.strip().startswith("--")]
+    return [n for n in names if n.upper() != "PRIMARY"]
+
+
+@pytest.mark.parametrize("table", list(load_warehouse_tables().tables))
+def test_every_warehouse_table_has_ddl_and_a_redshift_overlay_with_the_same_columns(table, cfg):
+    portable = warehouse.ddl(table, "analytics")
+    redshift = warehouse.ddl(table, "analytics", dialect="redshift")
+
+    assert ddl_columns(portable) == ddl_columns(redshift)
+    assert "ENCODE" in redshift and ("DISTKEY" in redshift or "DISTSTYLE ALL" in redshift)
+    with duckdb.connect(cfg.duckdb_path) as con:  # the portable DDL runs, twice (idempotent)
+        con.execute("CREATE SCHEMA IF NOT EXISTS analytics")
+        con.execute(portable)
+        con.execute(portable)
+        columns = [
+            r[0]
+            for r in con.execute(
+                f"select column_name from information_schema.columns "
+                f"where table_name = '{table}' order by ordinal_position"
+            ).fetchall()
+        ]
+    assert columns == ddl_columns(portable)

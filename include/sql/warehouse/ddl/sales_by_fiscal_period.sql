@@ -4,12 +4,6 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.sales_by_fiscal_period (
     period_type       VARCHAR(8)    NOT NULL,
     fiscal_year       INTEGER       NOT NULL,
     fiscal_period     INTEGER       NOT NULL,
-    sales_amount      DECIMAL(18,2),
-    refund_amount     DECIMAL(18,2),
-    items_sold        BIGINT,
-    items_refunded    BIGINT,
-    restocking_fees   DECIMAL(18,2),
-    net_amount        DECIMAL(18,2),
-    transactions      BIGINT,
+{% include "ddl/_sales_measures.sql" %},
     PRIMARY KEY (period_type, fiscal_year, fiscal_period)
 );

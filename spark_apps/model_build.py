@@ -75,8 +75,12 @@ class ModelBuild:
         raw = {name: self._raw(name) for name in RAW_SOURCES}
         since = {} if self.full else self._high_waters()
         reached = {name: raw[name].agg(F.max("_ingested_at")).first()[0] for name in INCREMENTAL_SOURCES}
-        products = self._small_dimension("dim_product", build_dim_product(raw["products"], self.rules), "product_id")
-        dates = self._small_dimension("dim_date", build_dim_date(raw["fiscal_calendar"], self.rules), "calendar_date")
+        products = self._small_dimension(
+            "dim_product", build_dim_product(raw["products"], self.rules), "product_key", "product_id"
+        )
+        dates = self._small_dimension(
+            "dim_date", build_dim_date(raw["fiscal_calendar"], self.rules), "date_key", "calendar_date"
+        )
         customers = self._dim_customer(raw["customers"], since.get("customers"))
         affected_dates = self._fact(raw["transactions"], since.get("transactions"), customers, products, dates)
         self._marts(affected_dates)
@@ -113,19 +117,18 @@ class ModelBuild:
         self.io.ensure_table(table, df.schema)
         return table
 
-    def _small_dimension(self, name: str, dim: DataFrame, natural_key: str) -> DataFrame:
+    def _small_dimension(self, name: str, dim: DataFrame, key: str, natural_key: str) -> DataFrame:
         """Recompute the whole (small) dimension; returns the natural keys whose rows changed."""
         table = self._target(name, dim)
         dim = dim.localCheckpoint()
         changed = changed_keys(dim, self.spark.table(table), natural_key).localCheckpoint()
-        self.io.sync(dim, table, [dim.columns[0]], scope="all")
+        self.io.sync(dim, table, [key], scope="all")
         self.report.add(table, rows=self.spark.table(table).count(), changed_keys=changed.count())
         return changed
 
     def _dim_customer(self, raw: DataFrame, since: dt.datetime | None) -> DataFrame:
         """Rebuild the SCD2 history of customers delivered since ``since``; returns those whose versions
         changed (new, changed, or history rewritten by a late delivery)."""
-        table = self.env.table("curated", "dim_customer")
         if since is None:
             scope: DataFrame | str = "all"
             history = raw
@@ -134,7 +137,7 @@ class ModelBuild:
             history = raw.join(scope, "customer_id", "left_semi")
         versions = customer_versions(history, self.rules)
         dim = versions.unionByName(unknown_customer(self.spark, self.rules, versions)).localCheckpoint()
-        self._target("dim_customer", dim)
+        table = self._target("dim_customer", dim)
         before = self.spark.table(table)
         if isinstance(scope, DataFrame):
             before = before.join(scope, "customer_id", "left_semi").unionByName(

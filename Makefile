@@ -58,16 +58,18 @@ demo: package airflow-db
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
 	@sed -nE 's/.*PROCESSING_RESULT (table=[^ ]+ rows=[0-9]+).*/  \1/p' data/demo-raw_to_processing.log | sort -u
-	$(BIN)/airflow dags test processing_to_warehouse $(DEMO_DATE) > data/demo-processing_to_warehouse.log 2>&1 \
-	  || { tail -50 data/demo-processing_to_warehouse.log; exit 1; }
 	$(BIN)/airflow dags test account_summary $(DEMO_DATE) -c '{"mode": "initial"}' > data/demo-account_summary.log 2>&1 \
 	  || { tail -50 data/demo-account_summary.log; exit 1; }
 	@sed -nE 's/.*(SUMMARY_RESULT [^\\]*rows_written=[0-9]+).*/  \1/p' data/demo-account_summary.log | sort -u
+	$(BIN)/airflow dags test processing_to_warehouse $(DEMO_DATE) > data/demo-processing_to_warehouse.log 2>&1 \
+	  || { tail -50 data/demo-processing_to_warehouse.log; exit 1; }
+	@sed -nE 's/.*WAREHOUSE_RESULT (table=[^ ]+ exported=[0-9]+ matched_in_warehouse=[0-9]+).*/  \1/p' \
+	  data/demo-processing_to_warehouse.log
 	@$(BIN)/python -m spark_apps.jobs.lake_report --run-id demo-report 2>/dev/null
 	@$(BIN)/python -c "import duckdb; from spark_apps.config import load_env; \
 	  w = load_env().warehouse; con = duckdb.connect(w.duckdb_path, read_only=True); \
 	  print('Warehouse (DuckDB):', w.duckdb_path); \
-	  [print(f'  {w.schema_}.{t:<20} rows={con.execute(f\"select count(*) from {w.schema_}.{t}\").fetchone()[0]}') \
+	  [print(f'  {w.schema_}.{t:<24} rows={con.execute(f\"select count(*) from {w.schema_}.{t}\").fetchone()[0]}') \
 	   for (t,) in con.execute(\"select table_name from information_schema.tables where table_schema = ? order by 1\", [w.schema_]).fetchall()]"
 	@echo "Logs: data/demo-*.log   Lake: data/lake   Generation summary: data/generation-summary.json"
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from spark_apps.runtime import job_parser, parse, start_job
 
-ZONES = ["raw", "quarantine", "curated", "ops"]
+ZONES = ["raw", "quarantine", "curated", "marts", "ops"]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -49,9 +49,8 @@ def processing_to_warehouse() -> None:
 
         results = []
         for name in TABLES:
-            path = cfg.export_path(name, run_id or "")
-            result = load(cfg.warehouse, path)
-            record_load(cfg, result, path)
+            result = load(cfg.warehouse, cfg.export_path(name, run_id or ""))
+            record_load(cfg, result)
             print(f"WAREHOUSE_RESULT {result.summary()}")
             results.append(result.summary())
         return results

@@ -77,7 +77,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
             return {**load_statements(manifest, schema), "bucket": bucket, "key": f"{key}/", "manifest": manifest}
 
         @task(task_id="reconcile", outlets=[warehouse_asset(table)])
-        def reconcile(manifest: dict[str, Any], run_id: str | None = None) -> str:
+        def reconcile(manifest: dict[str, Any]) -> str:
             from airflow.sdk import BaseHook
 
             hook = BaseHook.get_connection(conn_id).get_hook()
@@ -87,7 +87,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
             )
             result: LoadResult = check_reconciliation(manifest, tuple(row))
             hook.run(f"DROP TABLE IF EXISTS {staging}", autocommit=True)
-            record_load(env, result, env.export_path(table, run_id or ""))
+            record_load(env, result)
             print(f"WAREHOUSE_RESULT {result.summary()}")
             return result.summary()
 

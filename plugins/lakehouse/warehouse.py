@@ -7,6 +7,7 @@ reconciles, or rolls back and leaves the previous state.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,7 @@ class LoadResult:
     sums: dict[str, str]
     rows_deleted: int = 0  # by a full export: target rows the export no longer has
     skipped: str | None = None
+    version: int | None = None  # the lake table version the export was taken at
 
     def summary(self) -> str:
         if self.skipped:
@@ -132,7 +134,7 @@ def check_reconciliation(manifest: dict[str, Any], row: tuple[Any, ...]) -> Load
             problems.append(f"sum({measure}): exported {expected}, warehouse {actual}")
     if problems:
         raise ReconciliationError(f"{manifest['table']}: " + "; ".join(problems))
-    return LoadResult(manifest["table"], manifest["rows"], count, got)
+    return LoadResult(manifest["table"], manifest["rows"], count, got, version=manifest.get("version"))
 
 
 def _load(
@@ -161,7 +163,7 @@ def _load(
         assert row is not None
         result = check_reconciliation(manifest, row)
         con.commit()
-        return LoadResult(result.table, result.rows_exported, result.rows_in_target, result.sums, deleted)
+        return dataclasses.replace(result, rows_deleted=deleted)
     except Exception:
         con.rollback()
         raise
@@ -174,15 +176,14 @@ def _count(cur: Any, table: str) -> int:
     return int(row[0])
 
 
-def record_load(env: EnvConfig, result: LoadResult, export_path: str) -> None:
+def record_load(env: EnvConfig, result: LoadResult) -> None:
     """After a committed load: remember the lake table version the target now holds, so the next
     ``changes`` export sends only what changed since (``EnvConfig.loaded_mark_path``)."""
     from lakehouse.s3_store import store_for
 
-    manifest = read_manifest(export_path, env.lake.aws_conn_id)
-    if result.skipped or manifest.get("version") is None:
+    if result.skipped or result.version is None:
         return
-    mark = {"version": manifest["version"], "run_id": manifest["run_id"], "export": manifest.get("export")}
+    mark = {"version": result.version, "rows": result.rows_exported}
     store_for(env).write_text(env.loaded_mark_path(result.table), json.dumps(mark))
 
 

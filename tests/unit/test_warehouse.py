@@ -148,14 +148,13 @@ def test_delete_missing_sql_is_one_anti_join_delete():
     ]
 
 
-def test_record_load_marks_the_version_the_target_holds(test_env, tmp_path):
-    path = export(tmp_path / "run1", [customer(1, "a@x")], mode="full")
-    result = warehouse.LoadResult("dim_customer", 1, 1, {})
+def test_record_load_marks_the_version_the_target_holds(cfg, test_env, tmp_path):
+    result = load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x")], mode="full"))
 
-    warehouse.record_load(test_env, result, path)
+    warehouse.record_load(test_env, result)
 
     mark = json.loads(Path(test_env.loaded_mark_path("dim_customer")).read_text())
-    assert mark == {"version": 1, "run_id": "run1", "export": "full"}
+    assert mark == {"version": 1, "rows": 1}
     assert test_env.loaded_mark_path("dim_customer").endswith("/exports/dim_customer/_loaded_duckdb.json")
 
 

@@ -14,7 +14,6 @@ from pyspark.sql import functions as F
 from spark_apps.config import RetailRules
 
 OPEN_END = "9999-12-31"  # valid_to of a current SCD2 version (periods are [valid_from, valid_to))
-DIM_CUSTOMER_COLUMNS = ["customer_key", "customer_id", "attr_hash", "valid_from", "valid_to", "is_current"]
 PRODUCT_ATTRIBUTES = ["product_name", "category", "product_family", "unit_price"]
 
 

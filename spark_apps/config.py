@@ -289,6 +289,7 @@ class RetailRules(_Strict):
     segments: Segments = Segments(high=10000, medium=5000)
     top_customers: int = Field(default=10, gt=0)
     marts: MartRefresh = MartRefresh()
+    fact_table_properties: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_family_per_category(self) -> RetailRules:

@@ -170,23 +170,31 @@ class ModelBuild:
         ids: DataFrame | None = None
         source = raw
         if since is not None:
-            ids = (
-                raw.where(F.col("_ingested_at") > F.lit(since))
-                .select("transaction_id")
-                .union(raw.join(customers, "customer_id", "left_semi").select("transaction_id"))
-                .union(raw.join(products, "product_id", "left_semi").select("transaction_id"))
-                .union(
-                    raw.join(
-                        dates.withColumnRenamed("calendar_date", "transaction_date"), "transaction_date", "left_semi"
-                    ).select("transaction_id")
+            # One scan of raw: a row is affected when delivered since the mark or when its customer,
+            # product or date changed (the change sets are small and join by broadcast).
+            marked = (
+                raw.select("transaction_id", "customer_id", "product_id", "transaction_date", "_ingested_at")
+                .join(customers.withColumn("_c", F.lit(True)), "customer_id", "left")
+                .join(products.withColumn("_p", F.lit(True)), "product_id", "left")
+                .join(
+                    dates.select(F.col("calendar_date").alias("transaction_date"), F.lit(True).alias("_d")),
+                    "transaction_date",
+                    "left",
                 )
-                .distinct()
-                .localCheckpoint()
             )
+            affected_row = (
+                (F.col("_ingested_at") > F.lit(since))
+                | F.col("_c").isNotNull()
+                | F.col("_p").isNotNull()
+                | F.col("_d").isNotNull()
+            )
+            ids = marked.where(affected_row).select("transaction_id").distinct().localCheckpoint()
             source = raw.join(ids, "transaction_id", "left_semi")
         dims = [self.spark.table(self.env.table("curated", d)) for d in ("dim_customer", "dim_product", "dim_date")]
         fact = build_fact_transactions(source, *dims, self.rules).localCheckpoint()
-        self.io.ensure_table(table, fact.schema, partition_by=["months(transaction_date)"])
+        self.io.ensure_table(
+            table, fact.schema, partition_by=["months(transaction_date)"], properties=self.rules.fact_table_properties
+        )
         before = self.spark.table(table)
         if ids is not None:
             before = before.join(ids, "transaction_id", "left_semi")

@@ -131,6 +131,30 @@ class AirflowConfig(_Strict):
     )
 
 
+Layer = Literal["raw", "processing", "marts"]
+
+
+class LayerThresholds(_Strict):
+    """Minimum pass rate of every check in a layer (a suite or a check may set its own)."""
+
+    raw: float = Field(default=0.90, ge=0, le=1)
+    processing: float = Field(default=0.95, ge=0, le=1)
+    marts: float = Field(default=0.98, ge=0, le=1)
+
+
+class QualityConfig(_Strict):
+    """How checks run here: the engine, the minimum pass rate per layer, how much history reports show."""
+
+    engine: Literal["auto", "native", "deequ"] = Field(
+        default="auto", description="auto: deequ when its JVM classes load, else native"
+    )
+    thresholds: LayerThresholds = LayerThresholds()
+    report_history_runs: int = Field(default=30, gt=0, description="runs shown in the reports' trend charts")
+
+    def threshold(self, layer: str) -> float:
+        return float(getattr(self.thresholds, layer))
+
+
 class EnvConfig(_Strict):
     name: str
     lake: LakeConfig
@@ -139,6 +163,7 @@ class EnvConfig(_Strict):
     spark: SparkConfig = SparkConfig()
     warehouse: WarehouseConfig
     airflow: AirflowConfig = AirflowConfig()
+    quality: QualityConfig = QualityConfig()
 
     def table(self, namespace: str, name: str) -> str:
         """Fully qualified table name, e.g. ``lake.raw.customers``."""
@@ -149,6 +174,10 @@ class EnvConfig(_Strict):
     def export_path(self, table: str, run_id: str) -> str:
         """``<lake>/exports/<table>/<run_id>``, with the run id made safe for paths."""
         return self.lake.path("exports", table, safe_run_id(run_id))
+
+    def quality_report_path(self, run_id: str, name: str) -> str:
+        """``<lake>/reports/quality/<run_id>/<name>`` (the run's JSON and HTML quality reports)."""
+        return self.lake.path("reports", "quality", safe_run_id(run_id), name)
 
     def loaded_mark_path(self, table: str) -> str:
         """Where a load records the lake table version the warehouse target now holds (written by the
@@ -374,6 +403,210 @@ class SummaryConfig(_Strict):
         return self
 
 
+# --------------------------------------------------------------------------- data-quality suites
+
+_TABLE = r"^[a-z_]+\.[a-z_][a-z0-9_]*$"
+_COLUMN = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Check(_Strict):
+    """Common to every check: a unique name (what quarantined rows and results carry), a level (an
+    ``error`` below the pass-rate threshold fails the gate, a ``warning`` only reports) and an optional
+    pass-rate threshold of its own."""
+
+    name: str = Field(pattern=_IDENT)
+    description: str = ""
+    level: Literal["error", "warning"] = "error"
+    min_pass_rate: float | None = Field(default=None, ge=0, le=1)
+
+    ROW_LEVEL: ClassVar[bool] = True
+
+
+class _RowCheck(_Check):
+    quarantine: bool = Field(default=True, description="rows failing this rule are split off to quarantine")
+
+
+class CompletenessCheck(_RowCheck):
+    kind: Literal["completeness"]
+    column: str = _COLUMN
+
+
+class UniquenessCheck(_RowCheck):
+    kind: Literal["uniqueness"]
+    columns: list[Annotated[str, _COLUMN]] = Field(min_length=1)
+
+
+class AcceptedValuesCheck(_RowCheck):
+    kind: Literal["accepted_values"]
+    column: str = _COLUMN
+    values: list[str] = Field(min_length=1)
+
+
+class PatternCheck(_RowCheck):
+    kind: Literal["pattern"]
+    column: str = _COLUMN
+    pattern: str = Field(min_length=1, description="Java regex; a row passes when it is found in the value")
+    allow_null: bool = Field(default=False, description="a null value passes (Deequ's isNullAllowed)")
+
+    @model_validator(mode="after")
+    def _compiles(self) -> PatternCheck:
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"check '{self.name}': pattern does not compile: {exc}") from None
+        return self
+
+
+class RangeCheck(_RowCheck):
+    kind: Literal["range"]
+    column: str = _COLUMN
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RangeCheck:
+        if self.min is None and self.max is None:
+            raise ValueError(f"check '{self.name}': range needs min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"check '{self.name}': min {self.min} is above max {self.max}")
+        return self
+
+
+class NonNegativeCheck(_RowCheck):
+    kind: Literal["non_negative"]
+    column: str = _COLUMN
+
+
+class PositiveCheck(_RowCheck):
+    kind: Literal["positive"]
+    column: str = _COLUMN
+
+
+class SqlCheck(_RowCheck):
+    kind: Literal["sql"]
+    predicate: str = Field(min_length=1, description="Spark SQL boolean expression over the row; NULL fails")
+
+
+class ReferentialIntegrityCheck(_RowCheck):
+    kind: Literal["referential_integrity"]
+    columns: list[Annotated[str, _COLUMN]] = Field(min_length=1)
+    reference: str = Field(pattern=_TABLE, description="namespace.table in the lake catalog")
+    reference_columns: list[Annotated[str, _COLUMN]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _same_width(self) -> ReferentialIntegrityCheck:
+        if len(self.columns) != len(self.reference_columns):
+            raise ValueError(f"check '{self.name}': columns and reference_columns differ in length")
+        return self
+
+
+class FreshnessCheck(_Check):
+    kind: Literal["freshness"]
+    column: str = _COLUMN
+    max_age_days: float = Field(gt=0, description="the newest value must be at most this old at the run's date")
+
+    ROW_LEVEL: ClassVar[bool] = False
+
+
+class RowCountCheck(_Check):
+    kind: Literal["row_count"]
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    ROW_LEVEL: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RowCountCheck:
+        if self.min is None and self.max is None:
+            raise ValueError(f"check '{self.name}': row_count needs min, max or both")
+        return self
+
+
+QualityCheck = Annotated[
+    CompletenessCheck
+    | UniquenessCheck
+    | AcceptedValuesCheck
+    | PatternCheck
+    | RangeCheck
+    | NonNegativeCheck
+    | PositiveCheck
+    | SqlCheck
+    | ReferentialIntegrityCheck
+    | FreshnessCheck
+    | RowCountCheck,
+    Field(discriminator="kind"),
+]
+ROW_LEVEL_KINDS = (
+    "completeness",
+    "uniqueness",
+    "accepted_values",
+    "pattern",
+    "range",
+    "non_negative",
+    "positive",
+    "sql",
+    "referential_integrity",
+)
+
+
+class AnomalyRule(_Strict):
+    """A metric compared with the mean of its last ``history`` runs: a relative change beyond the bounds
+    (0.5 = 50 %) is an anomaly, reported at ``level``."""
+
+    metric: Literal["row_count", "null_rate"]
+    column: str | None = None
+    max_decrease: float | None = Field(default=None, ge=0)
+    max_increase: float | None = Field(default=None, ge=0)
+    history: int = Field(default=5, gt=0)
+    level: Literal["error", "warning"] = "warning"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AnomalyRule:
+        if (self.metric == "null_rate") != (self.column is not None):
+            raise ValueError("null_rate needs 'column'; row_count takes none")
+        if self.max_decrease is None and self.max_increase is None:
+            raise ValueError(f"anomaly on {self.metric}: give max_decrease, max_increase or both")
+        return self
+
+    @property
+    def name(self) -> str:
+        return f"anomaly_{self.metric}" + (f"_{self.column}" if self.column else "")
+
+
+class TableSuite(_Strict):
+    """The checks of one table in one layer (``config/quality/<namespace>.<table>.yaml``)."""
+
+    table: str = Field(pattern=_TABLE)
+    layer: Layer
+    description: str = ""
+    min_pass_rate: float | None = Field(default=None, ge=0, le=1, description="overrides the layer's threshold")
+    checks: list[QualityCheck] = Field(min_length=1)
+    anomalies: list[AnomalyRule] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> TableSuite:
+        names = [c.name for c in self.checks] + [a.name for a in self.anomalies]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"check names must be unique within a suite: {dupes}")
+        return self
+
+    @property
+    def namespace(self) -> str:
+        return self.table.split(".", 1)[0]
+
+    @property
+    def table_name(self) -> str:
+        return self.table.split(".", 1)[1]
+
+    def threshold(self, check: _Check, layer_default: float) -> float:
+        """A check's own threshold, else the suite's, else the layer's."""
+        for rate in (check.min_pass_rate, self.min_pass_rate):
+            if rate is not None:
+                return rate
+        return layer_default
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -493,3 +726,43 @@ def load_summary_config(path: Path | None = None) -> SummaryConfig:
     """``config/summary/account_summary.json`` (JSON is YAML, so one reader validates both)."""
     path = path or config_dir() / "summary" / "account_summary.json"
     return _validate(SummaryConfig, _read_yaml(path), path)
+
+
+RAW_AUDIT_COLUMNS = ("_extra", "_batch_id", "_source_file", "_line", "_run_id", "_ingested_at", "_ingest_date")
+
+
+def load_suite(path: Path) -> TableSuite:
+    """A suite, validated; a raw table's suite is also checked against its source contract's columns."""
+    suite = _validate(TableSuite, _read_yaml(path), path)
+    if suite.table != path.stem:
+        raise ConfigError(f"{path}: table: '{suite.table}' must match the file name '{path.stem}'")
+    if suite.namespace == "raw":
+        contract = load_contracts().get(suite.table_name)
+        if contract is None:
+            raise ConfigError(f"{path}: table: no source contract '{suite.table_name}' in config/sources")
+        known = {c.name for c in contract.columns} | set(RAW_AUDIT_COLUMNS)
+        for i, check in enumerate(suite.checks):
+            for attr in ("column", "columns"):
+                value = getattr(check, attr, None)
+                for col in [value] if isinstance(value, str) else value or []:
+                    if col not in known:
+                        raise ConfigError(
+                            f"{path}: checks.{i}.{attr}: '{col}' is not a column of source '{contract.name}'"
+                        )
+    return suite
+
+
+@cache
+def _suites_in(directory: Path) -> dict[str, TableSuite]:
+    return {p.stem: load_suite(p) for p in sorted(directory.glob("*.yaml"))}
+
+
+def load_suites(layer: str | None = None) -> dict[str, TableSuite]:
+    """Quality suites in ``config/quality``, keyed by ``namespace.table``; optionally one layer's."""
+    suites = _suites_in(config_dir() / "quality")
+    return {t: s for t, s in suites.items() if layer is None or s.layer == layer}
+
+
+def suite_for(table: str) -> TableSuite | None:
+    """The suite of ``namespace.table``, or None when the table has no checks."""
+    return load_suites().get(table)

@@ -20,8 +20,10 @@ def config_copy(tmp_path, monkeypatch) -> Path:
     shutil.copytree(ROOT / "config", target)
     monkeypatch.setenv(config.CONFIG_DIR_VAR, str(target))
     config._contracts_in.cache_clear()
+    config._suites_in.cache_clear()
     yield target
     config._contracts_in.cache_clear()
+    config._suites_in.cache_clear()
 
 
 @pytest.mark.parametrize("name", ["dev", "test", "prod", "databricks", "kubernetes"])
@@ -180,3 +182,57 @@ def test_retail_rules_are_validated_with_file_and_key(config_copy, replace, by, 
 
     with pytest.raises(ConfigError, match=message):
         config.load_retail_rules()
+
+
+def test_shipped_quality_suites_load_for_every_layer():
+    suites = config.load_suites()
+
+    assert {s.layer for s in suites.values()} == {"raw", "processing", "marts"}
+    assert set(config.load_suites("raw")) == {f"raw.{name}" for name in load_contracts()}
+    assert config.suite_for("raw.customers").checks[0].name == "email_format"
+    assert config.suite_for("raw.nothing") is None
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("kind: pattern", "kind: patern", r"checks\.0: Input tag 'patern' found using 'kind' does not match"),
+        (
+            "column: email, allow_null",
+            "column: emial, allow_null",
+            r"checks\.0\.column: 'emial' is not a column of source 'customers'",
+        ),
+        (
+            "pattern: '^[^@",
+            "pattern: '([^@",
+            r"checks\.0\.pattern: Value error, check 'email_format': pattern does not compile",
+        ),
+        (
+            "name: customer_id_unique",
+            "name: email_format",
+            r"check names must be unique within a suite: \['email_format'\]",
+        ),
+        (
+            "{metric: null_rate, column: email,",
+            "{metric: null_rate,",
+            r"anomalies\.1: Value error, null_rate needs 'column'",
+        ),
+        ("kind: row_count, min: 1", "kind: row_count", r"row_count needs min, max or both"),
+    ],
+)
+def test_quality_suites_are_validated_with_file_and_key(config_copy, replace, by, message):
+    path = config_copy / "quality" / "raw.customers.yaml"
+    text = path.read_text()
+    assert replace in text
+    path.write_text(text.replace(replace, by, 1))
+
+    with pytest.raises(ConfigError, match=r"raw\.customers\.yaml: .*" + message):
+        config.load_suites()
+
+
+def test_layer_thresholds_are_rates(config_copy):
+    path = config_copy / "environments" / "dev.yaml"
+    path.write_text(path.read_text().replace("marts: 0.98}", "marts: 98}"))
+
+    with pytest.raises(ConfigError, match=r"dev\.yaml: quality\.thresholds\.marts: Input should be less than or equal"):
+        load_env("dev")

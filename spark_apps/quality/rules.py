@@ -1,0 +1,234 @@
+"""What each check means, as Spark expressions shared by the native engine, the Deequ engine's helper
+columns and the row split, so every path applies one definition.
+
+The predicates are Deequ's own (``Check.scala`` / the analyzers), so both engines agree:
+- completeness: the value is not null;
+- uniqueness: the row's key (at least one column non-null) occurs exactly once; rows whose key is
+  all null never count as unique (Deequ's ``Uniqueness`` = values seen once / all rows);
+- accepted values: null, or one of the values;
+- pattern: the regex is found in the value (``regexp_extract(...) != ''``); null fails unless
+  ``allow_null`` (Deequ's ``isNullAllowed``);
+- range: null, or within [min, max];
+- non-negative / positive: ``COALESCE(CAST(c AS DECIMAL(20,10)), 0.0) >= 0`` / ``(…, 1.0) > 0``: null passes;
+- sql: the predicate is true (null fails);
+- referential integrity: every key column null, or the key exists in the reference table;
+- freshness: the newest value is at most ``max_age_days`` before the run's date (table level);
+- row count: the number of rows is within [min, max] (table level).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from spark_apps.config import (
+    AcceptedValuesCheck,
+    CompletenessCheck,
+    FreshnessCheck,
+    NonNegativeCheck,
+    PatternCheck,
+    PositiveCheck,
+    RangeCheck,
+    ReferentialIntegrityCheck,
+    RowCountCheck,
+    SqlCheck,
+    TableSuite,
+    UniquenessCheck,
+)
+from spark_apps.ingest import reason_list
+from spark_apps.table_io import quote
+
+BROADCAST_DUPLICATE_KEYS = 200_000  # duplicate keys are joined back by broadcast up to this many rows
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def predicate_sql(check) -> str | None:
+    """The Deequ compliance predicate of a check, as Spark SQL text (None for uniqueness, which needs
+    key frequencies, and the table-level checks). Referential integrity reads ``prepare``'s flag."""
+    if isinstance(check, CompletenessCheck):
+        return f"{quote(check.column)} IS NOT NULL"
+    if isinstance(check, AcceptedValuesCheck):
+        values = ", ".join(_sql_literal(v) for v in check.values)
+        return f"{quote(check.column)} IS NULL OR {quote(check.column)} IN ({values})"
+    if isinstance(check, PatternCheck):
+        found = f"regexp_extract({quote(check.column)}, {_sql_literal(check.pattern)}, 0) != ''"
+        return f"{quote(check.column)} IS NULL OR {found}" if check.allow_null else found
+    if isinstance(check, RangeCheck):
+        c = quote(check.column)
+        bounds = [f"{c} >= {check.min!r}" if check.min is not None else None]
+        bounds.append(f"{c} <= {check.max!r}" if check.max is not None else None)
+        return f"{c} IS NULL OR ({' AND '.join(b for b in bounds if b)})"
+    if isinstance(check, NonNegativeCheck):
+        return f"COALESCE(CAST({quote(check.column)} AS DECIMAL(20,10)), 0.0) >= 0"
+    if isinstance(check, PositiveCheck):
+        return f"COALESCE(CAST({quote(check.column)} AS DECIMAL(20,10)), 1.0) > 0"
+    if isinstance(check, SqlCheck):
+        return check.predicate
+    if isinstance(check, ReferentialIntegrityCheck):
+        # on a prepared frame: the key is all null, or prepare() found it in the reference
+        all_null = " AND ".join(f"{quote(c)} IS NULL" for c in check.columns)
+        return f"({all_null}) OR {quote(helper_column(check))} IS NOT NULL"
+    return None
+
+
+def constraint_text(check) -> str:
+    """A one-line statement of what must hold, used in results, reports and quarantine reasons."""
+    if isinstance(check, CompletenessCheck):
+        return f"{check.column} is not null"
+    if isinstance(check, UniquenessCheck):
+        return f"({', '.join(check.columns)}) is unique"
+    if isinstance(check, AcceptedValuesCheck):
+        return f"{check.column} in ({', '.join(check.values)})"
+    if isinstance(check, PatternCheck):
+        return f"{check.column} matches {check.pattern}"
+    if isinstance(check, RangeCheck):
+        lo = "-inf" if check.min is None else f"{check.min:g}"
+        hi = "inf" if check.max is None else f"{check.max:g}"
+        return f"{check.column} between {lo} and {hi}"
+    if isinstance(check, NonNegativeCheck):
+        return f"{check.column} >= 0"
+    if isinstance(check, PositiveCheck):
+        return f"{check.column} > 0"
+    if isinstance(check, SqlCheck):
+        return check.predicate
+    if isinstance(check, ReferentialIntegrityCheck):
+        return f"({', '.join(check.columns)}) exists in {check.reference}({', '.join(check.reference_columns)})"
+    if isinstance(check, FreshnessCheck):
+        return f"newest {check.column} at most {check.max_age_days:g} days old"
+    if isinstance(check, RowCountCheck):
+        lo = "0" if check.min is None else str(check.min)
+        hi = "inf" if check.max is None else str(check.max)
+        return f"row count between {lo} and {hi}"
+    raise TypeError(f"unknown check {check!r}")
+
+
+def helper_column(check) -> str:
+    """The column ``prepare`` adds for a check that is not a plain predicate."""
+    prefix = {UniquenessCheck: "_dup_", ReferentialIntegrityCheck: "_ri_", FreshnessCheck: "_age_"}
+    return prefix[type(check)] + check.name
+
+
+def prepare(
+    df: DataFrame,
+    suite: TableSuite,
+    spark: SparkSession,
+    catalog: str,
+    as_of: dt.datetime,
+) -> DataFrame:
+    """``df`` plus the helper columns its checks need, computed once for metrics and split alike:
+    - referential integrity: ``_ri_<name>`` is true when the key exists in the reference table;
+    - freshness: ``_age_<name>``, the row's age in days at ``as_of`` (its minimum is the table's age).
+    Uniqueness needs key frequencies instead: ``unique_rows`` for the metric, ``with_duplicate_flags``
+    for the split.
+    """
+    out = df
+    for check in suite.checks:
+        if isinstance(check, ReferentialIntegrityCheck):
+            ref = spark.table(f"{catalog}.{check.reference}")
+            ref_keys = ref.select(
+                *[F.col(r).alias(c) for c, r in zip(check.columns, check.reference_columns, strict=True)]
+            ).distinct()
+            flag = helper_column(check)
+            out = out.join(ref_keys.withColumn(flag, F.lit(True)), list(check.columns), "left")
+        elif isinstance(check, FreshnessCheck):
+            seconds = F.unix_timestamp(F.lit(as_of.strftime("%Y-%m-%d %H:%M:%S")).cast("timestamp")) - (
+                F.unix_timestamp(F.col(check.column).cast("timestamp"))
+            )
+            out = out.withColumn(helper_column(check), (seconds / 86400.0).cast("double"))
+    return out
+
+
+def _any_key(check: UniquenessCheck) -> Column:
+    any_key = F.lit(False)
+    for k in check.columns:
+        any_key = any_key | F.col(k).isNotNull()
+    return any_key
+
+
+def _frequencies(df: DataFrame, check: UniquenessCheck) -> DataFrame:
+    """Rows per key, over rows with at least one key column set (Deequ's frequency basis)."""
+    return df.where(_any_key(check)).groupBy(*check.columns).count()
+
+
+def unique_rows(df: DataFrame, check: UniquenessCheck) -> int:
+    """Rows whose key occurs exactly once: one aggregation reading only the key columns."""
+    return int(_frequencies(df, check).agg(F.sum((F.col("count") == 1).cast("long"))).first()[0] or 0)
+
+
+def with_duplicate_flags(df: DataFrame, suite: TableSuite, duplicate_rows: dict[str, int]) -> DataFrame:
+    """``_dup_<name>`` on rows whose key occurs more than once, per uniqueness check. The duplicate keys
+    (from one frequency aggregation) are joined back by broadcast when the measured number of duplicate
+    rows says they are few, by a shuffle join otherwise."""
+    out = df
+    for check in suite.checks:
+        if isinstance(check, UniquenessCheck):
+            dups = (
+                _frequencies(df, check)
+                .where(F.col("count") > 1)
+                .select(*check.columns, F.lit(True).alias(helper_column(check)))
+            )
+            if duplicate_rows.get(check.name, 0) <= BROADCAST_DUPLICATE_KEYS:
+                dups = F.broadcast(dups)
+            out = out.join(dups, list(check.columns), "left")
+    return out
+
+
+def passes(check) -> Column:
+    """True when a row satisfies a row-level check (never null), on a ``prepare``d frame (with
+    ``with_duplicate_flags`` for uniqueness)."""
+    if isinstance(check, UniquenessCheck):
+        return _any_key(check) & F.col(helper_column(check)).isNull()
+    sql = predicate_sql(check)
+    if sql is None:
+        raise TypeError(f"check '{check.name}' ({check.kind}) is not row level")
+    return F.coalesce(F.expr(sql), F.lit(False))
+
+
+def row_checks(suite: TableSuite) -> list:
+    return [c for c in suite.checks if c.ROW_LEVEL]
+
+
+def quarantining(suite: TableSuite) -> list:
+    """The row-level checks whose failing rows are split off."""
+    return [c for c in row_checks(suite) if c.quarantine]
+
+
+def failed_rules(suite: TableSuite) -> Column:
+    """The names of the quarantining rules a row fails, as an array (empty when it passes all)."""
+    return reason_list([F.when(~passes(c), F.lit(c.name)) for c in quarantining(suite)])
+
+
+def failure_reasons(suite: TableSuite) -> list[Column]:
+    """Per quarantining rule, ``'<name>: <what must hold>'`` when the row fails it, else null."""
+    return [F.when(~passes(c), F.lit(f"{c.name}: expected {constraint_text(c)}")) for c in quarantining(suite)]
+
+
+def helper_columns(suite: TableSuite) -> list[str]:
+    return [
+        helper_column(c)
+        for c in suite.checks
+        if isinstance(c, UniquenessCheck | ReferentialIntegrityCheck | FreshnessCheck)
+    ]
+
+
+def drop_helpers(df: DataFrame, suite: TableSuite) -> DataFrame:
+    return df.drop(*helper_columns(suite))
+
+
+def columns_of(checks: Sequence) -> set[str]:
+    """Columns the checks read (for a clear error when a suite names a column the table lacks)."""
+    cols: set[str] = set()
+    for c in checks:
+        for attr in ("column", "columns"):
+            value = getattr(c, attr, None)
+            if isinstance(value, str):
+                cols.add(value)
+            elif isinstance(value, list):
+                cols.update(value)
+    return cols

@@ -1,0 +1,116 @@
+"""Judging measurements, anomaly detection on history, the gate message, and the reports (pure Python)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pytest
+
+from spark_apps.config import TableSuite
+from spark_apps.quality import report
+from spark_apps.quality.results import (
+    Measurements,
+    RunContext,
+    breaches,
+    detect_anomalies,
+    gate_message,
+    judge,
+    relative_change,
+)
+
+NOW = dt.datetime(2026, 1, 2, 3, 4, 5)
+CTX = RunContext("run-1", "processing", "curated.fact", "native", NOW)
+
+
+def suite(*checks, anomalies=(), **extra) -> TableSuite:
+    return TableSuite.model_validate(
+        {"table": "curated.fact", "layer": "processing", "checks": list(checks), "anomalies": list(anomalies), **extra}
+    )
+
+
+def test_thresholds_come_from_the_check_then_the_suite_then_the_layer():
+    s = suite(
+        {"name": "a", "kind": "completeness", "column": "x"},
+        {"name": "b", "kind": "completeness", "column": "x", "min_pass_rate": 0.5},
+        min_pass_rate=0.97,
+    )
+    results = judge(s, Measurements(100, {"a": 0.96, "b": 0.96}), 0.95, CTX)
+    assert [(r.check_name, r.threshold, r.status) for r in results] == [("a", 0.97, "failure"), ("b", 0.5, "warning")]
+    assert results[0].message == "4 of 100 rows failed; pass rate 96.00% < threshold 97.00%"
+
+
+def test_an_empty_frame_passes_row_checks_vacuously_and_fails_a_minimum_row_count():
+    s = suite({"name": "a", "kind": "completeness", "column": "x"}, {"name": "n", "kind": "row_count", "min": 1})
+    results = judge(s, Measurements(0, {"a": None}), 0.95, CTX)
+    assert [(r.status, r.message) for r in results] == [
+        ("success", "no rows to check"),
+        ("failure", "0 rows: outside [1, None]"),
+    ]
+
+
+def test_anomaly_compares_with_the_mean_of_recent_history():
+    s = suite(
+        {"name": "a", "kind": "completeness", "column": "x"},
+        anomalies=[
+            {"metric": "row_count", "max_decrease": 0.5, "history": 2, "level": "error"},
+            {"metric": "null_rate", "column": "x", "max_increase": 1.0},
+        ],
+    )
+    m = Measurements(40, {"a": 0.9}, {"x": 0.1})
+    history = {"anomaly_row_count": [100.0, 120.0, 5.0], "anomaly_null_rate_x": [0.02]}
+    rows, nulls = detect_anomalies(s, m, history, CTX)
+    # 40 vs mean(100, 120) = 110: -63.6 % beyond -50 %  -> failure (error level)
+    assert (rows.status, rows.metric_value) == ("failure", 40.0)
+    assert "change -63.6% outside [-0.5, +inf]" in rows.message
+    # null rate 0.1 vs 0.02: +400 % beyond +100 % -> warning (default level)
+    assert nulls.status == "warning" and nulls.pass_rate == 0.0
+    # no history: nothing to compare, passes
+    (first,) = detect_anomalies(
+        suite(
+            {"name": "a", "kind": "completeness", "column": "x"}, anomalies=[{"metric": "row_count", "max_increase": 1}]
+        ),
+        m,
+        {},
+        CTX,
+    )
+    assert (first.status, first.message) == ("success", "no history yet")
+
+
+def test_relative_change_from_zero():
+    assert relative_change(0, 0) == 0.0
+    assert math.isinf(relative_change(3, 0))
+    assert relative_change(150, 100) == pytest.approx(0.5)
+
+
+def test_gate_message_names_table_rule_rate_and_threshold():
+    s = suite({"name": "known", "kind": "sql", "predicate": "k <> -1"}, {"name": "n", "kind": "row_count", "max": 5})
+    failed = breaches(judge(s, Measurements(10, {"known": 0.8}), 0.95, CTX))
+    assert gate_message("processing", failed) == (
+        "quality gate 'processing' failed: 2 check(s) breached\n"
+        "  curated.fact: rule known pass rate 80.00% < threshold 95.00% (2 of 10 rows failed: k <> -1)\n"
+        "  curated.fact: rule n failed: 10 rows: outside [None, 5] (row count between 0 and 5)"
+    )
+
+
+def _results(run_id: str, at: dt.datetime, rows: int, rate: float, table="curated.fact"):
+    s = suite({"name": "a", "kind": "completeness", "column": "x"})
+    ctx = RunContext(run_id, "processing", table, "native", at)
+    return [r.as_json() for r in judge(s, Measurements(rows, {"a": rate}), 0.95, ctx)]
+
+
+def test_reports_hold_the_results_and_the_trend_across_runs():
+    history = _results("run-0", NOW - dt.timedelta(days=1), 90, 1.0) + _results("run-x", NOW, 5, 1.0, "marts.m")
+    current = _results("run-1", NOW, 100, 0.9)
+    data = json.loads(report.render_json("t", current, history))
+    assert data["status"] == "failure"
+    assert [(p["run_id"], p["rows"], p["min_pass_rate"]) for p in data["trend"]["curated.fact"]] == [
+        ("run-0", 90, 1.0),
+        ("run-1", 100, 0.9),
+    ]
+    page = report.render_html("Quality <run-1>", current, history)
+    assert page.startswith("<!DOCTYPE html>") and "Quality &lt;run-1&gt;" in page
+    assert '<svg id="chart-pass-rate"' in page and 'data-pass-rate="0.9000"' in page
+    assert 'id="trend-rows-curated-fact"' in page and 'id="trend-pass-rate-curated-fact"' in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")

@@ -252,8 +252,8 @@ AUDIT_DDL = (
     "_batch_id string, _source_file string, _line long, _run_id string, _ingested_at timestamp, _ingest_date date"
 )
 QUARANTINE_DDL = (
-    "_source_file string, _line long, _raw string, _reasons array<string>, _batch_id string, _run_id string,"
-    " _ingested_at timestamp, _ingest_date date"
+    "_source_file string, _line long, _raw string, _reasons array<string>, _failed_rules array<string>,"
+    " _batch_id string, _run_id string, _ingested_at timestamp, _ingest_date date"
 )
 
 
@@ -293,5 +293,8 @@ def raw_rows(batch: DataFrame, contract: SourceContract) -> DataFrame:
 
 
 def quarantine_rows(batch: DataFrame) -> DataFrame:
-    """Invalid rows as delivered, with the rules they failed."""
+    """Invalid rows as delivered, with every reason and the names of the quality rules they failed
+    (``_failed_rules``: empty for rows the contract already rejected, or when the batch had no suite)."""
+    if "_failed_rules" not in batch.columns:
+        batch = batch.withColumn("_failed_rules", F.array().cast("array<string>"))
     return batch.where(F.size("_reasons") > 0).select(*[c.split()[0] for c in QUARANTINE_DDL.split(", ")])

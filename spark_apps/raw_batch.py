@@ -18,8 +18,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_apps import ingest
-from spark_apps.config import EnvConfig, SourceContract
+from spark_apps.config import EnvConfig, SourceContract, TableSuite, suite_for
 from spark_apps.landing import BatchPlan, PlannedFile
+from spark_apps.quality.gate import QualityGate
+from spark_apps.quality.results import CheckResult
+from spark_apps.quality.rules import drop_helpers, failure_reasons
 from spark_apps.table_io import TableIO
 
 log = logging.getLogger(__name__)
@@ -106,6 +109,19 @@ def parse_plan(io: TableIO, contract: SourceContract, files: list[PlannedFile], 
         frames.append(ingest.with_audit(parsed, batch_id(contract.name, date), date, run_id))
     batch = ingest.union_all(frames)
     return ingest.mark_duplicate_keys(batch, contract.primary_key)
+
+
+def check_batch(
+    gate: QualityGate, suite: TableSuite, batch: DataFrame, batch_id: str
+) -> tuple[DataFrame, list[CheckResult]]:
+    """The raw layer's gate on one batch: the suite measures the rows the contract accepted, and rows
+    failing a quarantining rule move to quarantine with ``'<rule>: expected …'`` reasons and the rule
+    names in ``_failed_rules``. Returns the batch with those reasons, and the results (not yet enforced)."""
+    valid = F.size("_reasons") == 0
+    checked = gate.check(suite, batch.where(valid), batch_id)
+    ruled = drop_helpers(checked.flagged().withColumn("_reasons", ingest.reason_list(failure_reasons(suite))), suite)
+    rejected = batch.where(~valid).withColumn("_failed_rules", F.array().cast("array<string>"))
+    return rejected.unionByName(ruled), checked.results
 
 
 def _file_counts(batch: DataFrame, contract: SourceContract) -> tuple[dict[str, tuple[int, int]], Any]:
@@ -203,8 +219,19 @@ def _parse_like(text: str, sample: Any) -> Any:
     return type(sample)(text)
 
 
-def ingest_plan(io: TableIO, env: EnvConfig, contract: SourceContract, plan: BatchPlan, run_id: str) -> BatchResult:
+def ingest_plan(
+    io: TableIO,
+    env: EnvConfig,
+    contract: SourceContract,
+    plan: BatchPlan,
+    run_id: str,
+    as_of: dt.datetime | None = None,
+) -> BatchResult:
     """Load the plan's accepted files; every landed file ends loaded, skipped or rejected in the manifest.
+
+    When ``config/quality/raw.<source>.yaml`` exists, its checks gate the batch before anything is
+    committed: results and reports are written, then a breach raises ``QualityGateError`` and the
+    batch stays unloaded (freshness is judged at ``as_of``, by default the plan's latest batch date).
 
     Loaded and quarantined counts are read back from the tables' own commit summaries, so the
     conservation check is independent of the code that split the rows.
@@ -225,10 +252,17 @@ def ingest_plan(io: TableIO, env: EnvConfig, contract: SourceContract, plan: Bat
 
     counts: dict[str, tuple[int, int]] = {}
     watermark = None
-    batch = None
+    parsed = None
     if to_load:
-        # Parse once into the cache; the counts and both writes read from it.
-        batch = parse_plan(io, contract, to_load, run_id).persist(StorageLevel.MEMORY_AND_DISK)
+        # Parse once into the cache; the checks, the counts and both writes read from it.
+        parsed = batch = parse_plan(io, contract, to_load, run_id).persist(StorageLevel.MEMORY_AND_DISK)
+        suite = suite_for(f"raw.{contract.name}")
+        if suite is not None:
+            as_of = as_of or dt.datetime.combine(dt.date.fromisoformat(max(plan.batch_dates)), dt.time())
+            gate = QualityGate(io, env, run_id, as_of)
+            batch, results = check_batch(gate, suite, batch, bid)
+            gate.record(results, f"raw.{contract.name}")
+            gate.enforce("raw", results)  # before any commit: a breached batch leaves raw as it was
         counts, watermark = _file_counts(batch, contract)
         raw, quarantine = ingest.raw_rows(batch, contract), ingest.quarantine_rows(batch)
     else:
@@ -238,8 +272,8 @@ def ingest_plan(io: TableIO, env: EnvConfig, contract: SourceContract, plan: Bat
         loaded = _replace(io, raw, raw_table, condition, ["_ingest_date"])
         quarantined = _replace(io, quarantine, q_table, condition, ["_ingest_date"])
     finally:
-        if batch is not None:
-            batch.unpersist()
+        if parsed is not None:
+            parsed.unpersist()
     rows_read = sum(read for read, _ in counts.values())
 
     manifest = spark.createDataFrame(_manifest_rows(plan, counts, skipped, run_id), MANIFEST_DDL)

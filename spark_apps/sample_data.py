@@ -4,8 +4,9 @@
         --customers 1000 --transactions 20000 --seed 7 --fault-rate 0.01
 
 Same seed and sizes, same bytes. Faults are injected at the given rates and counted exactly: the
-summary (stdout, JSON) says how many rows the raw layer must quarantine and how many rows carry
-faults that only later quality checks see (bad emails, duplicates, orphan customer ids).
+summary (stdout, JSON) says how many rows the raw layer must quarantine (contract failures, duplicate
+keys, and bad emails, which the raw quality rule ``email_format`` catches) and how many rows carry
+faults that only processing sees (orphan customer ids become the unknown member).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class FaultRates:
     nulls: float = 0.0  # a required value left empty          -> quarantined at raw
     bad_dates: float = 0.0  # an unparseable date                   -> quarantined at raw
     bad_amounts: float = 0.0  # an unparseable amount                 -> quarantined at raw
-    bad_emails: float = 0.0  # a malformed email (valid at raw)      -> caught by quality checks
+    bad_emails: float = 0.0  # a malformed email (contract-valid)   -> quarantined by the raw quality gate
     duplicates: float = 0.0  # a transaction delivered twice         -> deduplicated downstream
     orphans: float = 0.0  # a customer id with no customer        -> unknown member in the fact
 
@@ -98,6 +99,7 @@ def customer_rows(
             summary.faults["customers.bad_date"] += 1
         elif roll < faults.nulls + faults.bad_dates + faults.bad_emails:
             email = email.replace("@", "_at_")
+            summary.quarantine_expected["customers"] += 1  # by the raw quality rule email_format
             summary.faults["customers.bad_email"] += 1
         summary.rows["customers"] += 1
         _progress("customers", cid, n)

@@ -44,6 +44,12 @@ def create_table_sql(
     return sql
 
 
+def add_columns_sql(table: str, fields: Sequence) -> str:
+    """``ALTER TABLE … ADD COLUMNS`` for fields a table lacks (both formats accept it)."""
+    cols = ", ".join(f"{quote(f.name)} {f.dataType.simpleString()}" for f in fields)
+    return f"ALTER TABLE {table} ADD COLUMNS ({cols})"
+
+
 def merge_sql(
     target: str,
     source_view: str,
@@ -176,9 +182,15 @@ class TableIO:
         partition_by: Sequence[str] = (),
         properties: dict[str, str] | None = None,
     ) -> None:
+        """Create the table if absent; a table created by an earlier release gains the columns ``schema``
+        added since (new columns are nullable, so existing rows read them as null)."""
         namespace = table.rsplit(".", 1)[0]
         self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
         self.spark.sql(create_table_sql(table, schema, partition_by, self.table_format, properties))
+        existing = {c.lower() for c in self.spark.table(table).columns}
+        missing = [f for f in schema.fields if f.name.lower() not in existing]
+        if missing:
+            self.spark.sql(add_columns_sql(table, missing))
 
     def append(self, df: DataFrame, table: str) -> None:
         df.writeTo(table).append()

@@ -1,9 +1,13 @@
-"""Raw → processing: SCD2 customer, product and date dimensions, the transaction fact and the marts.
+"""Raw → processing: SCD2 customer, product and date dimensions, the transaction fact and the marts,
+then the quality gate of the processing and marts layers.
 
-Runs when any raw source of the retail model changes. Each run MERGEs only what changed since the last
-one (see docs/architecture.md, "Processing"); re-running it changes nothing. Param ``mode``:
-``incremental`` (default) or ``full_refresh``, which rebuilds every table from all of raw and gives the
-same tables.
+Runs when any raw source of the retail model changes (raw batches were already gated by their raw
+checks at ingest). ``build_model`` MERGEs only what changed since the last run (see
+docs/architecture.md, "Processing"); re-running it changes nothing. ``quality_gate`` checks every
+curated table and mart against config/quality, writes ops.quality_results and the run's reports, and
+fails on a breached threshold; it emits the gold tables' Assets, so the warehouse loads only data that
+passed. Param ``mode``: ``incremental`` (default) or ``full_refresh``, which rebuilds every table from
+all of raw and gives the same tables.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from airflow.sdk import AssetAny, Param, dag
 
 from lakehouse.assets import table_asset
-from lakehouse.dag_settings import dag_kwargs, env
+from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
 from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
 
@@ -33,15 +37,18 @@ RAW = [table_asset("raw", name) for name in RAW_SOURCES]
     doc_md=__doc__,
 )
 def raw_to_processing() -> None:
-    spark_task(
+    build = spark_task(
+        cfg, task_id="build_model", app="build_processing", args=["--mode", "{{ params.mode }}"], inlets=RAW
+    )
+    gate = spark_task(
         cfg,
-        task_id="build_model",
-        app="build_processing",
-        args=["--mode", "{{ params.mode }}"],
-        inlets=RAW,
+        task_id="quality_gate",
+        app="quality_gate",
+        args=["--layers", "processing", "marts", "--as-of", RUN_DATE],
         outlets=[table_asset("curated", t) for t in CURATED_TABLES]
         + [table_asset("marts", m) for m in MART_PARTITIONS],
     )
+    build >> gate
 
 
 raw_to_processing()

@@ -12,9 +12,11 @@ from spark_apps.config import EnvConfig, load_env
 
 TAGS = ["lakehouse"]
 
-# The batch a run loads: the `batch_date` param when given (UI / CLI), else the run's logical date,
-# else (asset-triggered or date-less manual runs) the day it was scheduled to run.
-BATCH_DATE = "{{ params.batch_date or (dag_run.logical_date or dag_run.run_after).strftime('%Y-%m-%d') }}"
+# The day a run stands for: its logical date, else (asset-triggered or date-less manual runs) the day
+# it was scheduled to run. The batch a run loads is the `batch_date` param when given (UI / CLI), else that.
+_RUN_DAY = "(dag_run.logical_date or dag_run.run_after).strftime('%Y-%m-%d')"
+RUN_DATE = "{{ " + _RUN_DAY + " }}"
+BATCH_DATE = "{{ params.batch_date or " + _RUN_DAY + " }}"
 
 
 @cache

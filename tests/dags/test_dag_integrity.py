@@ -176,13 +176,23 @@ def test_prod_loads_redshift_with_copy_then_merge_per_table_dimensions_first(pro
     assert tasks["load_fact_transactions.reconcile"]["outlets"] == ["warehouse.fact_transactions"]
 
 
+def test_processing_is_gated_by_quality_before_its_assets_are_emitted(parsed):
+    # given raw_to_processing: the build, then the gate of the processing and marts layers
+    tasks = parsed["dags"]["raw_to_processing"]["tasks"]
+    assert tasks["build_model"]["downstream"] == ["quality_gate"]
+    assert tasks["quality_gate"]["type"] == "SparkSubmitOperator"
+    # then only the gate emits the gold tables' Assets, so the warehouse never follows a failed gate
+    assert tasks["build_model"]["outlets"] == []
+    assert "curated.fact_transactions" in tasks["quality_gate"]["outlets"]
+
+
 def test_databricks_env_swaps_every_spark_task_without_dag_changes(scratch):
     dbx = parse_dags(scratch, "databricks")
     types = {
         t["type"]
         for d in dbx["dags"].values()
         for name, t in d["tasks"].items()
-        if name.endswith(("ingest", "build_model", "export_gold", "summarize"))
+        if name.endswith(("ingest", "build_model", "quality_gate", "export_gold", "summarize"))
     }
 
     assert types == {"DatabricksSubmitRunOperator"}

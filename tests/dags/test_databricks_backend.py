@@ -116,8 +116,9 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     proc = run_dag(api, airflow_home)
 
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    (submit,) = api.submits()
-    body = submit["body"]
+    build, gate = api.submits()
+    submit = build
+    body = build["body"]
     task = body["spark_python_task"]
     assert task["python_file"] == "/Workspace/Shared/lakehouse/jobs/build_processing.py"
     assert task["parameters"][:3] == ["--env", "databricks", "--run-id"]
@@ -130,6 +131,10 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     assert body["libraries"][0] == {"whl": "/Workspace/Shared/lakehouse/lakehouse_pipelines-0.1.0-py3-none-any.whl"}
     assert body["run_name"] == "build_processing-build_model"
     assert submit["auth"] == "Bearer dapi-test-token"
+    gate_task = gate["body"]["spark_python_task"]
+    assert gate["body"]["run_name"] == "quality_gate-quality_gate"
+    assert gate_task["python_file"] == "/Workspace/Shared/lakehouse/jobs/quality_gate.py"
+    assert gate_task["parameters"][4:] == ["--layers", "processing", "marts", "--as-of", "2026-03-01"]
 
 
 def test_the_idempotency_token_is_stable_for_the_task_instance(api, airflow_home):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from pyspark.sql import functions as F
 
 from spark_apps.config import load_warehouse_tables
 from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
@@ -241,3 +242,44 @@ def test_the_same_dag_loads_postgresql_when_the_config_says_so(e2e, spark, postg
     assert dims == count(spark, "curated.dim_customer")
     assert segments == count(spark, "marts.customer_segments")
     assert "WAREHOUSE_RESULT table=fact_transactions" in proc.stdout + proc.stderr
+
+
+def test_raw_gate_quarantines_bad_emails_under_the_rule_name(e2e, spark):
+    # Given the customers whose email the generator broke (contract-valid, so only a quality rule sees it)
+    bad = e2e["summary"].faults["customers.bad_email"]
+    flagged = spark.table("e2e.quarantine.customers").where("array_contains(_failed_rules, 'email_format')")
+
+    # Then exactly those rows were split off at raw, each with the rule's name and what it expects
+    assert flagged.count() == bad > 0
+    reasons = {reason for (rs,) in flagged.select("_reasons").collect() for reason in rs}
+    assert reasons == {r"email_format: expected email matches ^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"}
+
+
+def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
+    # Given the results of the raw gates (at ingest) and the processing + marts gate (after the build)
+    results = spark.table("e2e.ops.quality_results")
+    tables = {(r["layer"], r["table_name"]) for r in results.select("layer", "table_name").distinct().collect()}
+    assert {t for layer, t in tables if layer == "raw"} == {
+        "raw.customers", "raw.transactions", "raw.products", "raw.fiscal_calendar", "raw.account_snapshots"
+    }
+    assert {t for layer, t in tables if layer == "processing"} == {
+        "curated.fact_transactions", "curated.dim_customer", "curated.dim_product", "curated.dim_date"
+    }
+    assert {t for layer, t in tables if layer == "marts"} == {
+        "marts.customer_segments", "marts.monthly_summary", "marts.product_performance"
+    }
+    # Then nothing breached, and the unknown-customer rule measured exactly the fact's unknown members
+    assert results.where("status = 'failure'").count() == 0
+    fact = spark.table("e2e.curated.fact_transactions")
+    unknown = fact.where("customer_key = -1").count()
+    known = results.where("check_name = 'customer_known'").orderBy(F.col("checked_at").desc()).first()
+    assert (known["rows_failed"], known["rows_checked"], known["status"]) == (unknown, fact.count(), "warning")
+    # the failing rows stay in the fact and are listed, with the rule, in the processing quarantine
+    listed = spark.table("e2e.quarantine.curated_fact_transactions")
+    assert listed.where("array_contains(_failed_rules, 'customer_known')").count() == unknown
+    # and each gate's task log links its HTML report, which exists and holds the charts
+    for dag_id in ("landing_to_raw", "raw_to_processing"):
+        links = re.findall(r"QUALITY_REPORT html=file://(\S+\.html)", e2e["logs"][dag_id])
+        assert links, dag_id
+        page = Path(links[-1]).read_text()
+        assert '<svg id="chart-pass-rate"' in page and "trend-rows-" in page

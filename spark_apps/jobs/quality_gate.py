@@ -1,0 +1,33 @@
+"""The quality gate after the processing build: every suite of the given layers (config/quality) on its
+whole table. Results go to ops.quality_results and the run's JSON + HTML reports; failing rows are
+listed in quarantine.<namespace>_<table>; a breached threshold fails the task after all is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from spark_apps.config import load_suites
+from spark_apps.quality.gate import QualityGate
+from spark_apps.runtime import job_parser, parse, start_job
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = job_parser(__doc__ or "")
+    parser.add_argument("--layers", nargs="+", choices=["raw", "processing", "marts"], default=["processing", "marts"])
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, help="date freshness is judged at (default: today)")
+    args = parse(parser, argv)
+    suites = [s for layer in args.layers for s in load_suites(layer).values()]  # config errors before Spark
+    ctx = start_job("quality_gate", args)
+    as_of = dt.datetime.combine(args.as_of or dt.date.today(), dt.time())
+    gate = QualityGate(ctx.io, ctx.env, ctx.run_id, as_of)
+    results = gate.check_tables(suites)
+    gate.record(results, "_".join(args.layers))
+    try:
+        gate.enforce("+".join(args.layers), results)
+    finally:
+        ctx.spark.stop()
+
+
+if __name__ == "__main__":
+    main()

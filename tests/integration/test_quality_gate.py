@@ -1,0 +1,90 @@
+"""The raw quality gate under `airflow dags test`: a batch breaching its threshold fails the ingest task
+with the table, rule, pass rate and threshold, writes its results and report, and loads nothing; the
+corrected batch, within the threshold, passes and quarantines its one bad row under the rule's name."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
+
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+BATCH = "2026-03-01"
+HEADER = "customer_id,first_name,last_name,email,country,territory,signup_date\n"
+
+
+def customers_csv(bad_emails: int, rows: int = 10) -> str:
+    lines = [
+        f"{i},Ana,Silva,{'ana' + str(i) + ('_at_example.com' if i <= bad_emails else '@example.com')},US,"
+        f"North America,2025-06-0{1 + i % 9}\n"
+        for i in range(1, rows + 1)
+    ]
+    return HEADER + "".join(lines)
+
+
+@pytest.fixture(scope="module")
+def gate_lake(scratch, spark, airflow_home):
+    lake = scratch / "gate-lake"
+    env = {**os.environ, "AIRFLOW_HOME": str(airflow_home), "PIPELINE_LAKE_ROOT": str(lake)}
+    spark.conf.set("spark.sql.catalog.gate", "org.apache.iceberg.spark.SparkCatalog")
+    spark.conf.set("spark.sql.catalog.gate.type", "hadoop")
+    spark.conf.set("spark.sql.catalog.gate.warehouse", str(lake / "warehouse"))
+    return lake, env
+
+
+def land_and_run(lake: Path, env: dict, body: str) -> subprocess.CompletedProcess:
+    folder = lake / "landing" / "customers" / BATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "customers.csv").write_text(body)
+    return subprocess.run(
+        [AIRFLOW, "dags", "test", "landing_to_raw", BATCH], env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing(gate_lake, spark):
+    lake, env = gate_lake
+    # Given a customers batch where 3 of 10 emails are malformed (70 % < the raw layer's 90 %)
+    proc = land_and_run(lake, env, customers_csv(bad_emails=3))
+    log = proc.stdout + proc.stderr
+
+    # Then the ingest task fails, naming the table, the rule, the pass rate and the threshold
+    assert proc.returncode != 0
+    assert "raw.customers: rule email_format pass rate 70.00% < threshold 90.00% (3 of 10 rows failed" in log
+    # the results were written first, with the report the log links to
+    result = (
+        spark.table("gate.ops.quality_results")
+        .where("table_name = 'raw.customers' AND check_name = 'email_format'")
+        .collect()
+    )
+    assert [(r["status"], r["pass_rate"], r["rows_failed"], r["batch_id"]) for r in result] == [
+        ("failure", 0.7, 3, f"customers/{BATCH}")
+    ]
+    (report,) = re.findall(r"QUALITY_REPORT html=file://(\S+\.html)", log)
+    assert 'data-table="raw.customers" data-pass-rate="0.7000"' in Path(report).read_text()
+    # and nothing of the batch is visible: no raw rows, no quarantine rows, no manifest entry
+    for table in ("raw.customers", "quarantine.customers", "ops.ingest_manifest"):
+        assert not spark.catalog.tableExists(f"gate.{table}") or spark.table(f"gate.{table}").count() == 0, table
+
+
+def test_the_corrected_batch_within_the_threshold_loads_and_quarantines_by_rule(gate_lake, spark):
+    lake, env = gate_lake
+    # Given the same batch re-delivered with one malformed email (90 %: at the threshold, a warning)
+    proc = land_and_run(lake, env, customers_csv(bad_emails=1))
+
+    # Then it passes, and rows in = rows loaded + rows quarantined
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert f"batch=customers/{BATCH} files=1" in proc.stdout + proc.stderr
+    assert spark.table("gate.raw.customers").count() == 9
+    (bad,) = spark.table("gate.quarantine.customers").collect()
+    assert (bad["_line"], bad["_failed_rules"]) == (2, ["email_format"])
+    assert bad["_reasons"] == [r"email_format: expected email matches ^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"]
+    (manifest,) = spark.table("gate.ops.ingest_manifest").collect()
+    assert (manifest["rows_read"], manifest["rows_loaded"], manifest["rows_quarantined"]) == (10, 9, 1)
+    latest = spark.table("gate.ops.quality_results").where("check_name = 'email_format'").orderBy("checked_at")
+    assert [r["status"] for r in latest.collect()] == ["failure", "warning"]

@@ -123,31 +123,46 @@ def delta_commit_stats(history: dict | None) -> CommitStats:
     return CommitStats(history["version"], history["operation"], added, deleted, -1)
 
 
-def maintenance_sql(
+def compaction_sql(table: str, table_format: str = "iceberg", zorder_by: Sequence[str] = ()) -> list[str]:
+    """Rewrite small files into fewer large ones. Iceberg: data files (groups of at least 5 files, its
+    default) and manifests; Delta: OPTIMIZE, with ZORDER when columns are given."""
+    if table_format == "delta":
+        return [f"OPTIMIZE {table}" + (f" ZORDER BY ({', '.join(zorder_by)})" if zorder_by else "")]
+    catalog, ident = table.split(".", 1)
+    return [
+        f"CALL {catalog}.system.rewrite_data_files(table => '{ident}')",
+        f"CALL {catalog}.system.rewrite_manifests(table => '{ident}')",
+    ]
+
+
+def expiry_sql(
     table: str,
     table_format: str = "iceberg",
     *,
     snapshots_older_than: str | None = None,
     orphans_older_than: str | None = None,
     retain_last: int = 5,
-    zorder_by: Sequence[str] = (),
     retain_hours: int = 168,
 ) -> list[str]:
-    """Compaction and clean-up statements. Iceberg: rewrite data files and manifests, expire snapshots,
-    remove orphan files (Spark procedures; Iceberg refuses an orphan cutoff under 24 hours and defaults
-    to 3 days). Delta: OPTIMIZE (with ZORDER) and VACUUM."""
+    """Drop old versions and the files only they referenced. Iceberg: expire snapshots (keeping
+    ``retain_last``), remove orphan files (Iceberg refuses an orphan cutoff under 24 hours and defaults
+    to 3 days). Delta: VACUUM."""
     if table_format == "delta":
-        optimize = f"OPTIMIZE {table}" + (f" ZORDER BY ({', '.join(zorder_by)})" if zorder_by else "")
-        return [optimize, f"VACUUM {table} RETAIN {retain_hours} HOURS"]
+        return [f"VACUUM {table} RETAIN {retain_hours} HOURS"]
     catalog, ident = table.split(".", 1)
     snapshots = f", older_than => TIMESTAMP '{snapshots_older_than}'" if snapshots_older_than else ""
     orphans = f", older_than => TIMESTAMP '{orphans_older_than}'" if orphans_older_than else ""
     return [
-        f"CALL {catalog}.system.rewrite_data_files(table => '{ident}')",
-        f"CALL {catalog}.system.rewrite_manifests(table => '{ident}')",
         f"CALL {catalog}.system.expire_snapshots(table => '{ident}'{snapshots}, retain_last => {retain_last})",
         f"CALL {catalog}.system.remove_orphan_files(table => '{ident}'{orphans})",
     ]
+
+
+def maintenance_sql(
+    table: str, table_format: str = "iceberg", *, zorder_by: Sequence[str] = (), **expiry: object
+) -> list[str]:
+    """Compaction, then expiry (see ``compaction_sql`` and ``expiry_sql``)."""
+    return compaction_sql(table, table_format, zorder_by) + expiry_sql(table, table_format, **expiry)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -281,10 +296,41 @@ class TableIO:
 
     def maintain(self, table: str, **options: object) -> list[str]:
         """Compact and expire (see ``maintenance_sql``); returns the statements run."""
-        statements = maintenance_sql(table, self.table_format, **options)  # type: ignore[arg-type]
+        return self.execute(maintenance_sql(table, self.table_format, **options))  # type: ignore[arg-type]
+
+    def execute(self, statements: Sequence[str]) -> list[str]:
+        """Run SQL statements in order (maintenance procedures); returns them."""
         for sql in statements:
             self.spark.sql(sql)
-        return statements
+        return list(statements)
+
+    def tables_in(self, namespace: str) -> list[str]:
+        """Every table of ``<catalog>.<namespace>`` (none when the namespace does not exist yet)."""
+        namespaces = {r[0] for r in self.spark.sql(f"SHOW NAMESPACES IN {self.catalog}").collect()}
+        if namespace not in namespaces:
+            return []
+        rows = self.spark.sql(f"SHOW TABLES IN {self.catalog}.{namespace}").collect()
+        return sorted(self.name(namespace, r["tableName"]) for r in rows)
+
+    def file_count(self, table: str) -> int:
+        """Data files the current version reads (what compaction reduces)."""
+        if self.table_format == "delta":
+            return int(self.spark.sql(f"DESCRIBE DETAIL {table}").first()["numFiles"])
+        return int(self.spark.sql(f"SELECT count(*) FROM {table}.files").first()[0])
+
+    def version_count(self, table: str) -> int:
+        """Versions still readable by time travel (Iceberg snapshots; Delta history entries)."""
+        if self.table_format == "delta":
+            return int(self.spark.sql(f"DESCRIBE HISTORY {table}").count())
+        return int(self.spark.sql(f"SELECT count(*) FROM {table}.snapshots").first()[0])
+
+    def delete_where(self, table: str, predicate: str) -> int:
+        """Delete the rows matching ``predicate`` in one commit (metadata-only when it matches whole
+        partitions); returns the rows deleted, from the commit's own metadata."""
+        before = self.last_commit(table)
+        self.spark.sql(f"DELETE FROM {table} WHERE {predicate}")
+        after = self.last_commit(table)
+        return 0 if after.snapshot_id == before.snapshot_id else after.deleted_records
 
     def rows_added_since(self, table: str, before: CommitStats) -> int:
         """Rows the commit after ``before`` added; 0 when no new snapshot was committed."""

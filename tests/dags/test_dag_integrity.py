@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_DAGS = {"landing_to_raw", "raw_to_processing", "processing_to_warehouse", "account_summary"}
+EXPECTED_DAGS = {
+    "landing_to_raw",
+    "raw_to_processing",
+    "processing_to_warehouse",
+    "account_summary",
+    "lakehouse_maintenance",
+}
 
 PARSE_SCRIPT = textwrap.dedent(
     """
@@ -46,6 +52,7 @@ PARSE_SCRIPT = textwrap.dedent(
             "schedule_condition": type(getattr(dag.timetable, "asset_condition", None)).__name__,
             "params": sorted(dag.params.keys()),
             "timetable": type(dag.timetable).__name__,
+            "cron": getattr(dag.timetable, "expression", None),
         }
         for dag_id, dag in bag.dags.items()
     }
@@ -148,6 +155,16 @@ def test_account_summary_runs_monthly_or_when_raw_snapshots_change(parsed):
     }
 
 
+def test_maintenance_runs_weekly_with_one_spark_task_per_zone(parsed):
+    dag = parsed["dags"]["lakehouse_maintenance"]
+
+    assert (dag["timetable"], dag["cron"]) == ("CronTriggerTimetable", "0 0 * * 0")  # @weekly
+    assert set(dag["tasks"]) == {f"maintain_{z}" for z in ("raw", "quarantine", "curated", "marts", "ops")}
+    assert {t["type"] for t in dag["tasks"].values()} == {"SparkSubmitOperator"}
+    # maintenance changes no data an Asset consumer needs to react to
+    assert all(t["outlets"] == [] for t in dag["tasks"].values())
+
+
 @pytest.fixture(scope="module")
 def prod(scratch) -> dict:
     return parse_dags(scratch, "prod")
@@ -193,6 +210,7 @@ def test_databricks_env_swaps_every_spark_task_without_dag_changes(scratch):
         for d in dbx["dags"].values()
         for name, t in d["tasks"].items()
         if name.endswith(("ingest", "build_model", "quality_gate", "export_gold", "summarize"))
+        or name.startswith("maintain_")
     }
 
     assert types == {"DatabricksSubmitRunOperator"}

@@ -1,0 +1,33 @@
+"""Maintain every table of the given zones with their retention policy (config `maintenance.zones`):
+delete batches past retention (raw, quarantine), compact data files and manifests, expire old
+versions, remove orphan files. Prints one MAINTENANCE_RESULT line per table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import get_args
+
+from spark_apps.config import Zone
+from spark_apps.maintenance import maintain_zone
+from spark_apps.runtime import job_parser, parse, start_job
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = job_parser(__doc__ or "")
+    parser.add_argument("--zones", nargs="+", choices=get_args(Zone), default=list(get_args(Zone)))
+    parser.add_argument(
+        "--as-of", type=dt.date.fromisoformat, help="the day batch retention counts back from (default: today)"
+    )
+    args = parse(parser, argv)
+    ctx = start_job("maintain_tables", args)
+    try:
+        for zone in args.zones:
+            for result in maintain_zone(ctx.io, zone, ctx.env.maintenance.policy(zone), args.as_of or dt.date.today()):
+                print(result.line(), flush=True)
+    finally:
+        ctx.spark.stop()
+
+
+if __name__ == "__main__":
+    main()

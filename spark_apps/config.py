@@ -132,6 +132,66 @@ class AirflowConfig(_Strict):
 
 
 Layer = Literal["raw", "processing", "marts"]
+Zone = Literal["raw", "quarantine", "curated", "marts", "ops"]
+PARTITION_RETENTION_ZONES = ("raw", "quarantine")  # partitioned by _ingest_date, the day a batch landed
+
+
+class ZoneRetention(_Strict):
+    """How long one zone keeps table history, unreferenced files and (raw, quarantine) old batches."""
+
+    snapshot_retention_days: int = Field(default=7, ge=0, description="Expire snapshots older than this...")
+    retain_last: int = Field(default=5, ge=1, description="...but always keep this many.")
+    orphan_retention_days: int = Field(
+        default=3, ge=1, description="Remove unreferenced files older than this (Iceberg needs >= 1 day)."
+    )
+    partition_retention_days: int | None = Field(
+        default=None, gt=0, description="Delete batches that landed more than this many days before the run."
+    )
+    zorder_by: dict[str, list[str]] = Field(default_factory=dict, description="Delta: table -> ZORDER columns.")
+
+
+class MaintenanceConfig(_Strict):
+    """The weekly lakehouse_maintenance DAG: its schedule and a retention policy per zone."""
+
+    schedule: str | None = "@weekly"
+    zones: dict[Zone, ZoneRetention] = Field(
+        default_factory=lambda: {
+            "raw": ZoneRetention(partition_retention_days=730),
+            "quarantine": ZoneRetention(retain_last=2, partition_retention_days=90),
+            "curated": ZoneRetention(),
+            "marts": ZoneRetention(retain_last=2),
+            "ops": ZoneRetention(),
+        }
+    )
+
+    @model_validator(mode="after")
+    def _partition_retention_only_where_partitioned(self) -> MaintenanceConfig:
+        for zone, policy in self.zones.items():
+            if policy.partition_retention_days is not None and zone not in PARTITION_RETENTION_ZONES:
+                raise ValueError(
+                    f"zones.{zone}.partition_retention_days: only {' and '.join(PARTITION_RETENTION_ZONES)} "
+                    "are partitioned by batch date"
+                )
+        return self
+
+    def policy(self, zone: str) -> ZoneRetention:
+        """A zone's policy; a zone left out of config keeps the defaults (no batches deleted)."""
+        return self.zones.get(zone, ZoneRetention())  # type: ignore[call-overload]
+
+
+class PiiConfig(_Strict):
+    """Masking of the columns flagged ``pii: true`` in the source contracts (matched by column name in
+    every table they flow into). Non-prod environments mask what leaves the lake."""
+
+    mask_exports: bool = False
+    method: Literal["hash", "redact"] = "hash"
+    salt: str = Field(default="", description="Secret salt of the hash; from ${PIPELINE_PII_SALT} in config.")
+
+    @model_validator(mode="after")
+    def _hash_needs_a_salt(self) -> PiiConfig:
+        if self.mask_exports and self.method == "hash" and not self.salt:
+            raise ValueError("method 'hash' needs a salt (an unsalted hash of an email is a lookup away)")
+        return self
 
 
 class LayerThresholds(_Strict):
@@ -164,6 +224,8 @@ class EnvConfig(_Strict):
     warehouse: WarehouseConfig
     airflow: AirflowConfig = AirflowConfig()
     quality: QualityConfig = QualityConfig()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
+    pii: PiiConfig = PiiConfig()
 
     def table(self, namespace: str, name: str) -> str:
         """Fully qualified table name, e.g. ``lake.raw.customers``."""
@@ -703,6 +765,11 @@ def _contracts_in(directory: Path) -> dict[str, SourceContract]:
 def load_contracts() -> dict[str, SourceContract]:
     """All source contracts in ``config/sources``, keyed by source name."""
     return _contracts_in(config_dir() / "sources")
+
+
+def pii_columns() -> frozenset[str]:
+    """Canonical names of every column a contract flags as PII."""
+    return frozenset(c.name for contract in load_contracts().values() for c in contract.columns if c.pii)
 
 
 def load_contract_by_name(name: str) -> SourceContract:

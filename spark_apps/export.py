@@ -9,6 +9,8 @@ Two modes per table (``config/warehouse/tables.yaml``):
   a table that loses rows needs ``full``.
 
 Nested columns (arrays, maps, structs) are exported as JSON text, which every target can store.
+With ``pii.mask_exports`` (non-prod environments), columns the contracts flag as PII are exported
+masked (``spark_apps.pii``: salted SHA-256 or redaction, deterministic).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, MapType, StructType
 
 from spark_apps import lake_fs
-from spark_apps.config import EnvConfig, WarehouseTable
+from spark_apps.config import EnvConfig, WarehouseTable, pii_columns
+from spark_apps.pii import mask_pii
 from spark_apps.table_io import TableIO
 
 log = logging.getLogger(__name__)
@@ -99,6 +102,8 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
     else:
         base = loaded_version(spark, env, name) if spec.export == "changes" else None
         df, version, mode = rows_to_export(io, table, spec, base)
+        if env.pii.mask_exports:
+            df = mask_pii(df, pii_columns(), env.pii)
         portable(df).write.mode("overwrite").parquet(path)
         written = spark.read.parquet(path)
         rows, sums = totals(written, spec.measures)

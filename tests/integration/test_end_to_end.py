@@ -260,13 +260,22 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
     results = spark.table("e2e.ops.quality_results")
     tables = {(r["layer"], r["table_name"]) for r in results.select("layer", "table_name").distinct().collect()}
     assert {t for layer, t in tables if layer == "raw"} == {
-        "raw.customers", "raw.transactions", "raw.products", "raw.fiscal_calendar", "raw.account_snapshots"
+        "raw.customers",
+        "raw.transactions",
+        "raw.products",
+        "raw.fiscal_calendar",
+        "raw.account_snapshots",
     }
     assert {t for layer, t in tables if layer == "processing"} == {
-        "curated.fact_transactions", "curated.dim_customer", "curated.dim_product", "curated.dim_date"
+        "curated.fact_transactions",
+        "curated.dim_customer",
+        "curated.dim_product",
+        "curated.dim_date",
     }
     assert {t for layer, t in tables if layer == "marts"} == {
-        "marts.customer_segments", "marts.monthly_summary", "marts.product_performance"
+        "marts.customer_segments",
+        "marts.monthly_summary",
+        "marts.product_performance",
     }
     # Then nothing breached, and the unknown-customer rule measured exactly the fact's unknown members
     assert results.where("status = 'failure'").count() == 0
@@ -283,3 +292,41 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
         assert links, dag_id
         page = Path(links[-1]).read_text()
         assert '<svg id="chart-pass-rate"' in page and "trend-rows-" in page
+
+
+def zone_tables(spark) -> list[str]:
+    return sorted(
+        f"{zone}.{r['tableName']}"
+        for zone in ("raw", "quarantine", "curated", "marts", "ops")
+        for r in spark.sql(f"SHOW TABLES IN e2e.{zone}").collect()
+    )
+
+
+def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):
+    # Given every table of the e2e lake after all the runs above (this test runs last: it expires history)
+    tables = zone_tables(spark)
+    before = {t: count(spark, t) for t in tables}
+
+    # When lakehouse_maintenance runs (test policy: expire all but the newest version; batches are recent)
+    def run(dag_id: str) -> subprocess.CompletedProcess:
+        cmd = [AIRFLOW, "dags", "test", dag_id, BATCH_DATE]
+        return subprocess.run(cmd, env=e2e["env"], capture_output=True, text=True, timeout=900)
+
+    proc = run("lakehouse_maintenance")
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-5000:]
+
+    # Then every table was maintained, left with one version, and holds exactly the rows it held
+    results = dict(re.findall(r"MAINTENANCE_RESULT table=lake\.(\S+) (files_before=.*?rows_deleted=\d+)", log))
+    assert sorted(results) == tables
+    assert {t: r for t, r in results.items() if "versions_after=1 " not in r or "rows_deleted=0" not in r} == {}
+    for t in tables:
+        spark.sql(f"REFRESH TABLE e2e.{t}")
+    assert {t: count(spark, t) for t in tables} == before
+    # and the next warehouse load, whose base version was expired, falls back to a full export and matches
+    again = run("processing_to_warehouse")
+    assert again.returncode == 0, (again.stdout + again.stderr)[-5000:]
+    assert "table=fact_transactions" in again.stdout + again.stderr
+    with duckdb.connect(e2e["warehouse"], read_only=True) as con:
+        rows = con.execute("select count(*) from analytics.fact_transactions").fetchone()[0]
+    assert rows == before["curated.fact_transactions"]

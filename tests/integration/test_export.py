@@ -3,6 +3,7 @@ loaded, nested columns as JSON text, and tables not built yet."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -102,3 +103,37 @@ def test_a_table_not_built_yet_is_skipped_with_a_manifest_saying_so(table_io, te
     written = json.loads((Path(manifest.path) / "_manifest.json").read_text())
     assert written["skipped"] == "lake.exporttest.never_built does not exist yet"
     assert written["rows"] == 0
+
+
+def test_pii_columns_are_exported_masked_and_still_join(spark, table_io, test_env):
+    # given a customer table carrying PII columns (flagged in config/sources/customers.yaml) and a
+    # second table sharing the email column
+    customers = test_env.table("exporttest", "pii_customers")
+    emails = test_env.table("exporttest", "pii_emails")
+    for t in (customers, emails):
+        spark.sql(f"DROP TABLE IF EXISTS {t}")
+    spark.createDataFrame(
+        [(1, "Ada", "ada@example.com", "US"), (2, None, "bob@example.com", "DE")],
+        "id long, first_name string, email string, country string",
+    ).writeTo(customers).create()
+    spark.createDataFrame([(10, "ada@example.com")], "id long, email string").writeTo(emails).create()
+    assert test_env.pii.mask_exports and test_env.pii.method == "hash"
+
+    # when both are exported in the test environment (non-prod: masking on)
+    specs = {
+        name: WarehouseTable(source=f"exporttest.{name}", keys=["id"], measures=[], export="full")
+        for name in ("pii_customers", "pii_emails")
+    }
+    out = {name: exported(export_table(table_io, test_env, name, spec, "run1").path) for name, spec in specs.items()}
+
+    # then names and emails are salted SHA-256 hex, nulls stay null, other columns are untouched
+    ada, bob = out["pii_customers"]
+    expected = hashlib.sha256(f"{test_env.pii.salt}ada@example.com".encode()).hexdigest()
+    assert (
+        ada["email"] == expected and ada["first_name"] == hashlib.sha256(f"{test_env.pii.salt}Ada".encode()).hexdigest()
+    )
+    assert bob["first_name"] is None and len(bob["email"]) == 64 and bob["email"] != expected
+    assert (ada["country"], bob["country"]) == ("US", "DE")
+    assert "ada@example.com" not in json.dumps(out)
+    # and the mask is deterministic, so the two exports still join on email
+    assert out["pii_emails"][0]["email"] == ada["email"]

@@ -25,7 +25,7 @@ export PYSPARK_PYTHON := $(BIN)/python
 export SPARK_VERSION := 3.5
 export PIPELINE_ENV ?= dev
 
-.PHONY: install package airflow-db demo test lint bench clean
+.PHONY: install package airflow-db demo test browser lint bench clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ demo: package airflow-db
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
 	@sed -nE 's/.*PROCESSING_RESULT (table=[^ ]+ rows=[0-9]+).*/  \1/p' data/demo-raw_to_processing.log | sort -u
+	@sed -nE 's/.*QUALITY_RESULT (table=[^ ]+ check=[^ ]+ status=(warning|failure) pass_rate=[^ ]+ threshold=[^ ]+).*/  \1/p' \
+	  data/demo-landing_to_raw.log data/demo-raw_to_processing.log | sort -u
+	@sed -nE 's/.*QUALITY_REPORT html=([^ ]+).*/  quality report: \1/p' data/demo-landing_to_raw.log data/demo-raw_to_processing.log \
+	  | sort -u
 	$(BIN)/airflow dags test account_summary $(DEMO_DATE) -c '{"mode": "initial"}' > data/demo-account_summary.log 2>&1 \
 	  || { tail -50 data/demo-account_summary.log; exit 1; }
 	@sed -nE 's/.*(SUMMARY_RESULT [^\\]*rows_written=[0-9]+).*/  \1/p' data/demo-account_summary.log | sort -u
@@ -73,8 +77,19 @@ demo: package airflow-db
 	   for (t,) in con.execute(\"select table_name from information_schema.tables where table_schema = ? order by 1\", [w.schema_]).fetchall()]"
 	@echo "Logs: data/demo-*.log   Lake: data/lake   Generation summary: data/generation-summary.json"
 
-test: package
+test: package browser
 	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Debian's Chromium for the headless-browser tests of the HTML reports (they skip without it, and fail
+# under CI=true). Installed only when missing, as root with apt-get; otherwise say how.
+browser:
+	@command -v chromium > /dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq --no-install-recommends chromium > /dev/null \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium > /dev/null; }; \
+	  else echo "chromium not found: browser tests will skip (sudo apt-get install chromium)"; fi; }
 
 # Benchmarks at their default sizes (minutes each; run on an idle machine). Results: bench/README.md.
 bench: install

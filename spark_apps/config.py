@@ -179,6 +179,31 @@ class MaintenanceConfig(_Strict):
         return self.zones.get(zone, ZoneRetention())  # type: ignore[call-overload]
 
 
+class AlertChannel(_Strict):
+    """Where alerts go: the task log, email through an SMTP connection, or a webhook (Slack's incoming
+    webhooks included) through an HTTP connection. Connections come from AIRFLOW_CONN_* or a backend."""
+
+    type: Literal["log", "email", "webhook"]
+    conn_id: str | None = Field(default=None, description="email: SMTP connection; webhook: HTTP connection")
+    to: list[str] = Field(default_factory=list, description="email recipients")
+    endpoint: str = Field(default="", description="webhook path below the connection's host")
+
+    @model_validator(mode="after")
+    def _needs_what_it_sends_through(self) -> AlertChannel:
+        if self.type in ("email", "webhook") and not self.conn_id:
+            raise ValueError(f"a {self.type} channel needs conn_id")
+        if self.type == "email" and not self.to:
+            raise ValueError("an email channel needs at least one address in 'to'")
+        return self
+
+
+class AlertsConfig(_Strict):
+    """Which events alert, and through which channels."""
+
+    events: list[Literal["failure", "quality_breach"]] = ["failure", "quality_breach"]
+    channels: list[AlertChannel] = Field(default_factory=lambda: [AlertChannel(type="log")])
+
+
 class PiiConfig(_Strict):
     """Masking of the columns flagged ``pii: true`` in the source contracts (matched by column name in
     every table they flow into). Non-prod environments mask what leaves the lake."""
@@ -226,6 +251,7 @@ class EnvConfig(_Strict):
     quality: QualityConfig = QualityConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
     pii: PiiConfig = PiiConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     def table(self, namespace: str, name: str) -> str:
         """Fully qualified table name, e.g. ``lake.raw.customers``."""

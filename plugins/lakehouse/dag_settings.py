@@ -8,6 +8,7 @@ from typing import Any
 
 import pendulum
 
+from lakehouse import callbacks
 from spark_apps.config import EnvConfig, load_env
 
 TAGS = ["lakehouse"]
@@ -29,6 +30,9 @@ def default_args(cfg: EnvConfig) -> dict[str, Any]:
         "owner": cfg.airflow.owner,
         "retries": cfg.airflow.retries,
         "retry_delay": dt.timedelta(minutes=cfg.airflow.retry_delay_minutes),
+        # every task completes its run-log record; a failure also alerts (config `alerts`)
+        "on_success_callback": callbacks.task_succeeded,
+        "on_failure_callback": callbacks.task_failed,
     }
 
 
@@ -44,4 +48,6 @@ def dag_kwargs(cfg: EnvConfig, *tags: str) -> dict[str, Any]:
         "max_active_runs": 1,
         "default_args": default_args(cfg),
         "tags": [*TAGS, *tags],
+        "on_success_callback": callbacks.dag_succeeded,
+        "on_failure_callback": callbacks.dag_failed,
     }

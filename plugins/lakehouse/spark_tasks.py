@@ -44,7 +44,8 @@ def spark_task(
     """A task that runs ``<apps_root>/<app>.py`` with ``--env`` and ``--run-id`` plus ``args``:
     spark-submit (local, standalone, YARN, Kubernetes masters, from the connection) or a Databricks
     ``spark_python_task`` with the same entry point and arguments."""
-    app_args = ["--env", env.name, "--run-id", "{{ run_id }}", *args]
+    run_args = ["--run-id", "{{ run_id }}", "--dag-id", "{{ ti.dag_id }}", "--task-id", "{{ ti.task_id }}"]
+    app_args = ["--env", env.name, *run_args, *args]
     if env.spark.backend == "spark_submit":
         return SparkSubmitOperator(
             task_id=task_id,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from spark_apps.account_summary import AccountSummary, SummaryTables
 from spark_apps.config import load_summary_config
 from spark_apps.months import month_number
-from spark_apps.runtime import job_parser, parse, start_job
+from spark_apps.runtime import job_parser, parse, recorded, start_job
 
 MODES = ("initial", "forward", "backfill")
 
@@ -34,9 +34,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         *(ctx.env.table(*name.split(".")) for name in (cfg.source_table, cfg.summary_table, cfg.latest_table))
     )
     runner = AccountSummary(ctx.io, tables, cfg)
-    result = getattr(runner, args.mode)(args.start_month, args.end_month)
-    print(result.line(), flush=True)
-    ctx.spark.stop()
+    try:
+        with recorded(ctx, "account_summary", args.mode) as run:
+            result = getattr(runner, args.mode)(args.start_month, args.end_month)
+            run.add(rows_in=result.records + result.rejected, rows_out=result.rows_written)
+            print(result.line(), flush=True)
+    finally:
+        ctx.spark.stop()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from spark_apps.config import load_retail_rules
 from spark_apps.model_build import ModelBuild
-from spark_apps.runtime import job_parser, parse, start_job
+from spark_apps.runtime import job_parser, parse, recorded, start_job
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -16,10 +16,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(parser, argv)
     rules = load_retail_rules()
     ctx = start_job("build_processing", args)
-    report = ModelBuild(ctx.io, ctx.env, rules, ctx.run_id, full_refresh=args.mode == "full_refresh").run()
-    for line in report.lines:
-        print(line, flush=True)
-    ctx.spark.stop()
+    try:
+        with recorded(ctx, "build_processing", args.mode):
+            report = ModelBuild(ctx.io, ctx.env, rules, ctx.run_id, full_refresh=args.mode == "full_refresh").run()
+            for line in report.lines:
+                print(line, flush=True)
+    finally:
+        ctx.spark.stop()
 
 
 if __name__ == "__main__":

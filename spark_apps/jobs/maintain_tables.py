@@ -10,7 +10,7 @@ from typing import get_args
 
 from spark_apps.config import Zone
 from spark_apps.maintenance import maintain_zone
-from spark_apps.runtime import job_parser, parse, start_job
+from spark_apps.runtime import job_parser, parse, recorded, start_job
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -22,9 +22,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(parser, argv)
     ctx = start_job("maintain_tables", args)
     try:
-        for zone in args.zones:
-            for result in maintain_zone(ctx.io, zone, ctx.env.maintenance.policy(zone), args.as_of or dt.date.today()):
-                print(result.line(), flush=True)
+        with recorded(ctx, "maintain_tables"):
+            for zone in args.zones:
+                policy = ctx.env.maintenance.policy(zone)
+                for result in maintain_zone(ctx.io, zone, policy, args.as_of or dt.date.today()):
+                    print(result.line(), flush=True)
     finally:
         ctx.spark.stop()
 

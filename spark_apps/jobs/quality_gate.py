@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from spark_apps.config import load_suites
 from spark_apps.quality.gate import QualityGate
-from spark_apps.runtime import job_parser, parse, start_job
+from spark_apps.runtime import job_parser, parse, recorded, start_job
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -21,10 +21,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ctx = start_job("quality_gate", args)
     as_of = dt.datetime.combine(args.as_of or dt.date.today(), dt.time())
     gate = QualityGate(ctx.io, ctx.env, ctx.run_id, as_of)
-    results = gate.check_tables(suites)
-    gate.record(results, "_".join(args.layers))
     try:
-        gate.enforce("+".join(args.layers), results)
+        with recorded(ctx, "quality_gate") as run:
+            results = gate.check_tables(suites)
+            gate.record(results, "_".join(args.layers))
+            run.add(min_pass_rate=min((r.pass_rate for r in results), default=None))
+            gate.enforce("+".join(args.layers), results)
     finally:
         ctx.spark.stop()
 

@@ -32,6 +32,10 @@ PARSE_SCRIPT = textwrap.dedent(
     import airflow.providers.apache.spark.operators.spark_submit
     from airflow.dag_processing.dagbag import DagBag
 
+    def names(callbacks):
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks] if callbacks else []
+        return [c.__name__ for c in callbacks]
+
     out = {"files": {}}
     for path in sorted((__import__("pathlib").Path(sys.argv[1]) / "dags").glob("*.py")):
         start = time.perf_counter()
@@ -45,7 +49,10 @@ PARSE_SCRIPT = textwrap.dedent(
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "type": type(t).__name__,
                                   "outlets": [a.name for a in t.outlets],
                                   "inlets": [a.name for a in t.inlets],
-                                  "downstream": sorted(t.downstream_task_ids)} for t in dag.tasks},
+                                  "downstream": sorted(t.downstream_task_ids),
+                                  "callbacks": names(t.on_success_callback) + names(t.on_failure_callback)}
+                      for t in dag.tasks},
+            "callbacks": names(dag.on_success_callback) + names(dag.on_failure_callback),
             "schedule_assets": sorted(
                 a.name for a in getattr(getattr(dag.timetable, "asset_condition", None), "objects", [])
             ),
@@ -100,6 +107,16 @@ def test_dags_have_tags_owner_and_retries(parsed, dag_id):
     assert all(t["owner"] == "data-platform" for t in dag["tasks"].values())
     # The test environment sets retries to 0 so failures surface at once; dev and prod retry.
     assert all(t["retries"] == 0 for t in dag["tasks"].values())
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_every_task_and_dag_run_is_logged_and_alerts_on_failure(parsed, dag_id):
+    dag = parsed["dags"][dag_id]
+
+    assert dag["callbacks"] == ["dag_succeeded", "dag_failed"]
+    assert {
+        name: t["callbacks"] for name, t in dag["tasks"].items() if t["callbacks"] != ["task_succeeded", "task_failed"]
+    } == {}
 
 
 def test_landing_has_a_validate_then_ingest_group_per_contract(parsed):

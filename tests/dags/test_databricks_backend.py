@@ -134,7 +134,10 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     gate_task = gate["body"]["spark_python_task"]
     assert gate["body"]["run_name"] == "quality_gate-quality_gate"
     assert gate_task["python_file"] == "/Workspace/Shared/lakehouse/jobs/quality_gate.py"
-    assert gate_task["parameters"][4:] == ["--layers", "processing", "marts", "--as-of", "2026-03-01"]
+    assert gate_task["parameters"][4:] == [
+        *("--dag-id", "raw_to_processing", "--task-id", "quality_gate"),
+        *("--layers", "processing", "marts", "--as-of", "2026-03-01"),
+    ]
 
 
 def test_the_idempotency_token_is_stable_for_the_task_instance(api, airflow_home):

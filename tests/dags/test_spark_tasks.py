@@ -10,6 +10,8 @@ from spark_apps.config import PROJECT_ROOT as ROOT
 from spark_apps.config import load_env
 from spark_apps.spark_conf import bundled_iceberg_jar
 
+RUN_ARGS = ("--run-id", "{{ run_id }}", "--dag-id", "{{ ti.dag_id }}", "--task-id", "{{ ti.task_id }}")
+
 
 def build_command(op: SparkSubmitOperator) -> list[str]:
     """The exact command the operator's own hook would run."""
@@ -27,7 +29,7 @@ def test_local_task_submits_the_app_with_jar_catalog_and_archive():
     assert f"spark.jars={bundled_iceberg_jar()}" in cmd
     assert "spark.sql.catalog.lake.type=hadoop" in cmd
     assert cmd[cmd.index("--py-files") + 1] == env.spark.py_files
-    assert cmd[-7:] == [op.application, "--env", "test", "--run-id", "{{ run_id }}", "--source", "customers"]
+    assert cmd[-11:] == [op.application, "--env", "test", *RUN_ARGS, "--source", "customers"]
     assert op.application.endswith("spark_apps/jobs/ingest_raw.py")
     assert op.env_vars["PIPELINE_ENV"] == "test"
 
@@ -75,7 +77,7 @@ def test_kubernetes_task_runs_in_cluster_mode_with_the_image_and_namespace(monke
     assert "spark.kubernetes.container.image=apache/spark-py:v3.5.1" in cmd
     assert "spark.kubernetes.namespace=data" in cmd
     assert "spark.sql.catalog.lake.type=rest" in cmd
-    assert cmd[-5:] == [op.application, "--env", "kubernetes", "--run-id", "{{ run_id }}"]
+    assert cmd[-9:] == [op.application, "--env", "kubernetes", *RUN_ARGS]
     assert op.application == "s3a://acme-lakehouse/artifacts/jobs/build_processing.py"
 
 
@@ -87,7 +89,7 @@ def test_databricks_backend_is_a_config_change():
     assert isinstance(op, DatabricksSubmitRunOperator)
     assert op.spark_python_task == {
         "python_file": "/Workspace/Shared/lakehouse/jobs/build_processing.py",
-        "parameters": ["--env", "databricks", "--run-id", "{{ run_id }}", "--x", "1"],
+        "parameters": ["--env", "databricks", *RUN_ARGS, "--x", "1"],
     }
     assert op.new_cluster["num_workers"] == 2
     assert op.existing_cluster_id is None

@@ -1,9 +1,11 @@
 """The raw quality gate under `airflow dags test`: a batch breaching its threshold fails the ingest task
-with the table, rule, pass rate and threshold, writes its results and report, and loads nothing; the
-corrected batch, within the threshold, passes and quarantines its one bad row under the rule's name."""
+with the table, rule, pass rate and threshold, writes its results and report, loads nothing, records
+the failure in the run log and alerts by email and webhook (real local servers); the corrected batch,
+within the threshold, passes, quarantines its one bad row under the rule's name and logs its counts."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.alert_servers import SmtpServer, WebhookServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -29,13 +33,40 @@ def customers_csv(bad_emails: int, rows: int = 10) -> str:
 
 
 @pytest.fixture(scope="module")
-def gate_lake(scratch, spark, airflow_home):
+def alert_sinks():
+    """The test environment's alert channels (config/environments/test.yaml), as real servers."""
+    smtp, webhook = SmtpServer(), WebhookServer()
+    yield smtp, webhook
+    smtp.close()
+    webhook.close()
+
+
+@pytest.fixture(scope="module")
+def gate_lake(scratch, spark, airflow_home, alert_sinks):
     lake = scratch / "gate-lake"
-    env = {**os.environ, "AIRFLOW_HOME": str(airflow_home), "PIPELINE_LAKE_ROOT": str(lake)}
+    smtp, webhook = alert_sinks
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(airflow_home),
+        "PIPELINE_LAKE_ROOT": str(lake),
+        "AIRFLOW_CONN_SMTP_ALERTS_TEST": smtp.connection(),
+        "AIRFLOW_CONN_ALERTS_WEBHOOK_TEST": webhook.connection(),
+    }
     spark.conf.set("spark.sql.catalog.gate", "org.apache.iceberg.spark.SparkCatalog")
     spark.conf.set("spark.sql.catalog.gate.type", "hadoop")
+    spark.conf.set("spark.sql.catalog.gate.cache-enabled", "false")  # written by other processes
     spark.conf.set("spark.sql.catalog.gate.warehouse", str(lake / "warehouse"))
     return lake, env
+
+
+def task_run(lake: Path, task_id: str) -> dict:
+    (path,) = (lake / "ops" / "run_log" / "task_runs").glob(f"landing_to_raw/*/{task_id}.json")
+    return json.loads(path.read_text())
+
+
+def pipeline_runs(lake: Path, dag_id: str) -> list[dict]:
+    paths = sorted((lake / "ops" / "run_log" / "pipeline_runs" / dag_id).glob("*.json"))
+    return [json.loads(p.read_text()) for p in paths]
 
 
 def land_and_run(lake: Path, env: dict, body: str) -> subprocess.CompletedProcess:
@@ -47,7 +78,7 @@ def land_and_run(lake: Path, env: dict, body: str) -> subprocess.CompletedProces
     )
 
 
-def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing(gate_lake, spark):
+def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing(gate_lake, spark, alert_sinks):
     lake, env = gate_lake
     # Given a customers batch where 3 of 10 emails are malformed (70 % < the raw layer's 90 %)
     proc = land_and_run(lake, env, customers_csv(bad_emails=3))
@@ -71,6 +102,31 @@ def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing
     for table in ("raw.customers", "quarantine.customers", "ops.ingest_manifest"):
         assert not spark.catalog.tableExists(f"gate.{table}") or spark.table(f"gate.{table}").count() == 0, table
 
+    # and the run log holds the failed try with the job's own message, and the DAG run as failed
+    breach = "raw.customers: rule email_format pass rate 70.00% < threshold 90.00%"
+    failed = task_run(lake, "customers.ingest")
+    assert (failed["status"], failed["try_number"], failed["app"], failed["dag_id"]) == (
+        "failed",
+        1,
+        "ingest_raw",
+        "landing_to_raw",
+    )
+    assert breach in failed["error"] and failed["error"].startswith("quality gate 'raw' failed")
+    assert "/dags/landing_to_raw/runs/" in failed["log_url"] and "/tasks/customers.ingest" in failed["log_url"]
+    assert task_run(lake, "customers.validate_files")["status"] == "success"
+    (dag_run,) = pipeline_runs(lake, "landing_to_raw")
+    assert (dag_run["status"], dag_run["failed_tasks"]) == ("failed", ["customers.ingest"])
+    # and one alert went to each channel, carrying the error and the links
+    smtp, webhook = alert_sinks
+    ((path, alert),) = webhook.received
+    assert (path, alert["kind"], alert["task_id"]) == ("/hooks/alerts", "quality_breach", "customers.ingest")
+    assert breach in alert["error"] and alert["log_url"] == failed["log_url"]
+    assert alert["run_url"].endswith(
+        f"/dags/landing_to_raw/runs/{failed['run_id'].replace(':', '%3A').replace('+', '%2B')}"
+    )
+    (mail,) = smtp.messages
+    assert mail["Subject"] == alert["title"] and mail["To"] == "data-platform@example.com"
+
 
 def test_the_corrected_batch_within_the_threshold_loads_and_quarantines_by_rule(gate_lake, spark):
     lake, env = gate_lake
@@ -88,3 +144,11 @@ def test_the_corrected_batch_within_the_threshold_loads_and_quarantines_by_rule(
     assert (manifest["rows_read"], manifest["rows_loaded"], manifest["rows_quarantined"]) == (10, 9, 1)
     latest = spark.table("gate.ops.quality_results").where("check_name = 'email_format'").orderBy("checked_at")
     assert [r["status"] for r in latest.collect()] == ["failure", "warning"]
+    # and the run log has this run's counts from the job, and the DAG run as a success
+    runs = [
+        json.loads(p.read_text())
+        for p in (lake / "ops" / "run_log" / "task_runs").glob("landing_to_raw/*/customers.ingest.json")
+    ]
+    (passed,) = [r for r in runs if r["status"] == "success"]
+    assert (passed["rows_in"], passed["rows_out"], passed["rows_quarantined"], passed["error"]) == (10, 9, 1, None)
+    assert [r["status"] for r in pipeline_runs(lake, "landing_to_raw")].count("success") == 1

@@ -129,6 +129,7 @@ class AirflowConfig(_Strict):
     summary_schedule: str = Field(
         default="0 6 2 * *", description="Cron for the account summary's forward run (monthly by default)."
     )
+    freshness_schedule: str | None = Field(default="@hourly", description="When the freshness SLAs are checked.")
 
 
 Layer = Literal["raw", "processing", "marts"]
@@ -200,7 +201,7 @@ class AlertChannel(_Strict):
 class AlertsConfig(_Strict):
     """Which events alert, and through which channels."""
 
-    events: list[Literal["failure", "quality_breach"]] = ["failure", "quality_breach"]
+    events: list[Literal["failure", "quality_breach", "sla_miss"]] = ["failure", "quality_breach", "sla_miss"]
     channels: list[AlertChannel] = Field(default_factory=lambda: [AlertChannel(type="log")])
 
 
@@ -808,6 +809,17 @@ def load_contract_by_name(name: str) -> SourceContract:
 def load_warehouse_tables() -> WarehouseTables:
     path = config_dir() / "warehouse" / "tables.yaml"
     return _validate(WarehouseTables, _read_yaml(path), path)
+
+
+class FreshnessSlas(_Strict):
+    """``config/freshness.yaml``: hours each table may go without a commit."""
+
+    tables: dict[Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")], Annotated[float, Field(gt=0)]]
+
+
+def load_freshness_slas() -> FreshnessSlas:
+    path = config_dir() / "freshness.yaml"
+    return _validate(FreshnessSlas, _read_yaml(path), path)
 
 
 def load_retail_rules() -> RetailRules:

@@ -7,6 +7,7 @@ so it can be unit-tested for formats that cannot run here (Delta).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -317,6 +318,15 @@ class TableIO:
         if self.table_format == "delta":
             return int(self.spark.sql(f"DESCRIBE DETAIL {table}").first()["numFiles"])
         return int(self.spark.sql(f"SELECT count(*) FROM {table}.files").first()[0])
+
+    def last_update(self, table: str) -> dt.datetime | None:
+        """When the table last changed (its newest commit, UTC); None before the first commit."""
+        if self.table_format == "delta":
+            history = self.spark.sql(f"DESCRIBE HISTORY {table}").selectExpr("CAST(max(timestamp) AS DOUBLE)")
+            seconds = history.first()[0]
+        else:
+            seconds = self.spark.sql(f"SELECT CAST(max(committed_at) AS DOUBLE) FROM {table}.snapshots").first()[0]
+        return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
 
     def version_count(self, table: str) -> int:
         """Versions still readable by time travel (Iceberg snapshots; Delta history entries)."""

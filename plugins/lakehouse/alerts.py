@@ -16,11 +16,12 @@ from spark_apps.config import AlertChannel, AlertsConfig
 log = logging.getLogger(__name__)
 
 QUALITY_BREACH_MARK = "quality gate '"  # how QualityGateError's message starts
+SLA_MISS_MARK = "freshness SLA missed"  # how FreshnessError's message starts
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # failure | quality_breach
+    kind: str  # failure | quality_breach | sla_miss
     dag_id: str
     task_id: str
     run_id: str
@@ -31,7 +32,9 @@ class Alert:
 
     @property
     def title(self) -> str:
-        what = "quality threshold breached" if self.kind == "quality_breach" else "task failed"
+        what = {"quality_breach": "quality threshold breached", "sla_miss": "freshness SLA missed"}.get(
+            self.kind, "task failed"
+        )
         return f"[lakehouse] {what}: {self.dag_id}.{self.task_id} ({self.run_id})"
 
     def text(self) -> str:
@@ -43,7 +46,9 @@ class Alert:
 
 
 def kind_of(error: str) -> str:
-    return "quality_breach" if QUALITY_BREACH_MARK in error else "failure"
+    if QUALITY_BREACH_MARK in error:
+        return "quality_breach"
+    return "sla_miss" if SLA_MISS_MARK in error else "failure"
 
 
 def send(cfg: AlertsConfig, alert: Alert) -> list[str]:

@@ -21,6 +21,7 @@ EXPECTED_DAGS = {
     "processing_to_warehouse",
     "account_summary",
     "lakehouse_maintenance",
+    "freshness_sla",
 }
 
 PARSE_SCRIPT = textwrap.dedent(

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from pyspark.sql import functions as F
 
-from spark_apps.config import load_warehouse_tables
+from spark_apps.config import load_freshness_slas, load_warehouse_tables
 from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
 from spark_apps.sample_data import FaultRates, generate
 
@@ -323,6 +323,23 @@ def test_the_run_log_records_every_task_and_dag_run_and_is_queryable(e2e):
         _, app, rows_in, rows_out, rows_q, _, _ = by_task[("landing_to_raw", f"{source}.ingest")]
         bad = summary.quarantine_expected.get(source, 0)
         assert (app, rows_in, rows_out, rows_q) == ("ingest_raw", landed, landed - bad, bad), source
+
+
+def test_every_table_is_within_its_freshness_sla_after_the_runs(e2e):
+    # When freshness_sla checks config/freshness.yaml against the lake the runs above just wrote
+    proc = subprocess.run(
+        [AIRFLOW, "dags", "test", "freshness_sla", BATCH_DATE],
+        env=e2e["env"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    log = proc.stdout + proc.stderr
+
+    # Then it passes, with one fresh result per table of the config
+    assert proc.returncode == 0, log[-5000:]
+    results = dict(re.findall(r"FRESHNESS_RESULT table=(\S+) status=(\w+)", log))
+    assert results == dict.fromkeys(load_freshness_slas().tables, "fresh")
 
 
 def zone_tables(spark) -> list[str]:

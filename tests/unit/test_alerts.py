@@ -43,6 +43,7 @@ def smtp(monkeypatch):
 def test_a_quality_gate_error_is_a_breach_and_anything_else_a_failure():
     assert kind_of(BREACH) == "quality_breach"
     assert kind_of("Cannot execute: spark-submit ... Error code is: 1") == "failure"
+    assert kind_of("freshness SLA missed: 1 table(s)\n  raw.transactions: last updated 30.0 h ago") == "sla_miss"
 
 
 def test_the_webhook_gets_every_field_and_a_slack_ready_text(webhook):

@@ -625,17 +625,6 @@ QualityCheck = Annotated[
     | RowCountCheck,
     Field(discriminator="kind"),
 ]
-ROW_LEVEL_KINDS = (
-    "completeness",
-    "uniqueness",
-    "accepted_values",
-    "pattern",
-    "range",
-    "non_negative",
-    "positive",
-    "sql",
-    "referential_integrity",
-)
 
 
 class AnomalyRule(_Strict):

@@ -3,7 +3,7 @@
 A Spark job writes what it did (rows in / out / quarantined, the lowest pass rate, its error); the
 Airflow task callback then completes the same record with how the task ended (state, try, log link),
 and the DAG callback writes the DAG run's record. The files are JSON objects, so the history is
-queryable as it stands: ``spark.read.json(task_runs_glob)`` or DuckDB's ``read_json_auto``.
+queryable as it stands: ``spark.read.json`` or DuckDB's ``read_json_auto`` over ``task_runs/*/*/*.json``.
 No Spark or Airflow imports: both sides use this module.
 """
 
@@ -100,11 +100,3 @@ def task_run_uri(env: EnvConfig, dag_id: str, run_id: str, task_id: str) -> str:
 
 def pipeline_run_uri(env: EnvConfig, dag_id: str, run_id: str) -> str:
     return env.lake.path("ops", "run_log", "pipeline_runs", dag_id, f"{safe_run_id(run_id)}.json")
-
-
-def task_runs_glob(env: EnvConfig) -> str:
-    return env.lake.path("ops", "run_log", "task_runs", "*", "*", "*.json")
-
-
-def pipeline_runs_glob(env: EnvConfig) -> str:
-    return env.lake.path("ops", "run_log", "pipeline_runs", "*", "*.json")

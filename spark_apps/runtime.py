@@ -51,6 +51,20 @@ def start_job(app_name: str, args: argparse.Namespace, master: str | None = None
 
 
 @contextmanager
+def job(
+    app: str, args: argparse.Namespace, mode: str | None = None, session_name: str | None = None
+) -> Iterator[tuple[JobContext, TaskRun]]:
+    """What every recorded job's ``main()`` runs in: the session (named ``session_name``, default the
+    app), the run-log record (``recorded``), and the session stopped however the body ends."""
+    ctx = start_job(session_name or app, args)
+    try:
+        with recorded(ctx, app, mode) as run:
+            yield ctx, run
+    finally:
+        ctx.spark.stop()
+
+
+@contextmanager
 def recorded(ctx: JobContext, app: str, mode: str | None = None) -> Iterator[TaskRun]:
     """Record the job's run (counts the body adds, success or the error) in the run log, when it runs
     as an Airflow task (``--task-id``). The record is written before the error propagates, so the

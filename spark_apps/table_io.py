@@ -159,13 +159,6 @@ def expiry_sql(
     ]
 
 
-def maintenance_sql(
-    table: str, table_format: str = "iceberg", *, zorder_by: Sequence[str] = (), **expiry: object
-) -> list[str]:
-    """Compaction, then expiry (see ``compaction_sql`` and ``expiry_sql``)."""
-    return compaction_sql(table, table_format, zorder_by) + expiry_sql(table, table_format, **expiry)  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
 class CommitStats:
     """What one commit did, read from the table's own snapshot summary (not from our counters)."""
@@ -295,12 +288,9 @@ class TableIO:
             return self.spark.table(table)
         return self.spark.sql(f"SELECT * FROM {table} VERSION AS OF {int(version)}")
 
-    def maintain(self, table: str, **options: object) -> list[str]:
-        """Compact and expire (see ``maintenance_sql``); returns the statements run."""
-        return self.execute(maintenance_sql(table, self.table_format, **options))  # type: ignore[arg-type]
-
     def execute(self, statements: Sequence[str]) -> list[str]:
-        """Run SQL statements in order (maintenance procedures); returns them."""
+        """Run SQL statements in order (the maintenance procedures of ``compaction_sql`` and ``expiry_sql``,
+        which ``spark_apps.maintenance`` runs in two steps); returns them."""
         for sql in statements:
             self.spark.sql(sql)
         return list(statements)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from spark_apps.account_summary import AccountSummary, SummaryTables
 from spark_apps.config import load_summary_config
 from spark_apps.months import month_number
-from spark_apps.runtime import job_parser, parse, recorded, start_job
+from spark_apps.runtime import job, job_parser, parse
 
 MODES = ("initial", "forward", "backfill")
 
@@ -29,18 +29,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.start_month and args.end_month and args.start_month > args.end_month:
         parser.error(f"--start-month {args.start_month} is after --end-month {args.end_month}")
     cfg = load_summary_config()  # a bad config fails before Spark starts
-    ctx = start_job(f"account_summary.{args.mode}", args)
-    tables = SummaryTables(
-        *(ctx.env.table(*name.split(".")) for name in (cfg.source_table, cfg.summary_table, cfg.latest_table))
-    )
-    runner = AccountSummary(ctx.io, tables, cfg)
-    try:
-        with recorded(ctx, "account_summary", args.mode) as run:
-            result = getattr(runner, args.mode)(args.start_month, args.end_month)
-            run.add(rows_in=result.records + result.rejected, rows_out=result.rows_written)
-            print(result.line(), flush=True)
-    finally:
-        ctx.spark.stop()
+    with job("account_summary", args, args.mode, session_name=f"account_summary.{args.mode}") as (ctx, run):
+        tables = SummaryTables(
+            *(ctx.env.table(*name.split(".")) for name in (cfg.source_table, cfg.summary_table, cfg.latest_table))
+        )
+        runner = AccountSummary(ctx.io, tables, cfg)
+        result = getattr(runner, args.mode)(args.start_month, args.end_month)
+        run.add(rows_in=result.records + result.rejected, rows_out=result.rows_written)
+        print(result.line(), flush=True)
 
 
 if __name__ == "__main__":

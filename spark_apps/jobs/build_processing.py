@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from spark_apps.config import load_retail_rules
 from spark_apps.model_build import ModelBuild
-from spark_apps.runtime import job_parser, parse, recorded, start_job
+from spark_apps.runtime import job, job_parser, parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -15,14 +15,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--mode", choices=["incremental", "full_refresh"], default="incremental")
     args = parse(parser, argv)
     rules = load_retail_rules()
-    ctx = start_job("build_processing", args)
-    try:
-        with recorded(ctx, "build_processing", args.mode):
-            report = ModelBuild(ctx.io, ctx.env, rules, ctx.run_id, full_refresh=args.mode == "full_refresh").run()
-            for line in report.lines:
-                print(line, flush=True)
-    finally:
-        ctx.spark.stop()
+    with job("build_processing", args, args.mode) as (ctx, _):
+        report = ModelBuild(ctx.io, ctx.env, rules, ctx.run_id, full_refresh=args.mode == "full_refresh").run()
+        for line in report.lines:
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,12 @@ FRESHNESS_RESULT line per table; fails naming every stale or missing table, so t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from spark_apps.config import load_freshness_slas
 from spark_apps.freshness import enforce, judge, last_updates
-from spark_apps.maintenance import utc_now
-from spark_apps.runtime import job_parser, parse, recorded, start_job
+from spark_apps.runtime import job, job_parser, parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -17,15 +17,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(parser, argv)
     slas = load_freshness_slas().tables  # a bad config fails before Spark starts
     wanted = {t: h for t, h in slas.items() if not args.tables or t in args.tables}
-    ctx = start_job("check_freshness", args)
-    try:
-        with recorded(ctx, "check_freshness"):
-            results = judge(last_updates(ctx.io, list(wanted)), wanted, utc_now())
-            for result in results:
-                print(result.line(), flush=True)
-            enforce(results)
-    finally:
-        ctx.spark.stop()
+    with job("check_freshness", args) as (ctx, _):
+        results = judge(last_updates(ctx.io, list(wanted)), wanted, dt.datetime.now(dt.UTC))
+        for result in results:
+            print(result.line(), flush=True)
+        enforce(results)
 
 
 if __name__ == "__main__":

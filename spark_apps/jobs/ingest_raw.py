@@ -8,7 +8,7 @@ from spark_apps import lake_fs
 from spark_apps.config import load_contract_by_name
 from spark_apps.landing import BatchPlan, LocalStore, landing_batch_dates, plan_batch
 from spark_apps.raw_batch import ingest_plan
-from spark_apps.runtime import job_parser, parse, recorded, start_job
+from spark_apps.runtime import job, job_parser, parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -21,21 +21,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.plan and not (args.batch_date or args.mode == "full_refresh"):
         parser.error("give --plan, or --batch-date / --mode full_refresh to plan a local lake here")
     contract = load_contract_by_name(args.source)  # fail on a bad contract before starting Spark
-    ctx = start_job(f"ingest_raw.{args.source}", args)
-    try:
-        with recorded(ctx, "ingest_raw", args.mode) as run:
-            if args.plan:
-                plan = BatchPlan.from_json(lake_fs.read_text(ctx.spark, args.plan))
-            else:
-                store, root = LocalStore(), ctx.env.lake.root
-                full = args.mode == "full_refresh"
-                dates = landing_batch_dates(store, root, contract.name) if full else [args.batch_date]
-                plan = plan_batch(store, root, contract, dates, args.mode)
-            result = ingest_plan(ctx.io, ctx.env, contract, plan, ctx.run_id)
-            run.add(rows_in=result.rows_read, rows_out=result.rows_loaded, rows_quarantined=result.rows_quarantined)
-            print(f"INGEST_RESULT {result.summary()}", flush=True)
-    finally:
-        ctx.spark.stop()
+    with job("ingest_raw", args, args.mode, session_name=f"ingest_raw.{args.source}") as (ctx, run):
+        if args.plan:
+            plan = BatchPlan.from_json(lake_fs.read_text(ctx.spark, args.plan))
+        else:
+            store, root = LocalStore(), ctx.env.lake.root
+            full = args.mode == "full_refresh"
+            dates = landing_batch_dates(store, root, contract.name) if full else [args.batch_date]
+            plan = plan_batch(store, root, contract, dates, args.mode)
+        result = ingest_plan(ctx.io, ctx.env, contract, plan, ctx.run_id)
+        run.add(rows_in=result.rows_read, rows_out=result.rows_loaded, rows_quarantined=result.rows_quarantined)
+        print(f"INGEST_RESULT {result.summary()}", flush=True)
 
 
 if __name__ == "__main__":

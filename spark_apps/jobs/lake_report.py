@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import get_args
 
+from spark_apps.config import Zone
 from spark_apps.runtime import job_parser, parse, start_job
-
-ZONES = ["raw", "quarantine", "curated", "marts", "ops"]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -14,14 +14,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--master", default="local[2]")
     args = parse(parser, argv)
     ctx = start_job("lake_report", args, master=args.master)
-    catalog = ctx.env.catalog.name
     print(f"Lake: {ctx.env.lake.root}")
-    for zone in ZONES:
-        if not ctx.spark.sql(f"SHOW NAMESPACES IN {catalog}").where(f"namespace = '{zone}'").count():
-            continue
-        for row in ctx.spark.sql(f"SHOW TABLES IN {catalog}.{zone}").collect():
-            table = f"{catalog}.{zone}.{row['tableName']}"
-            print(f"  {zone:<11} {row['tableName']:<22} rows={ctx.spark.table(table).count()}")
+    for zone in get_args(Zone):
+        for table in ctx.io.tables_in(zone):
+            print(f"  {zone:<11} {table.rsplit('.', 1)[1]:<22} rows={ctx.spark.table(table).count()}")
     ctx.spark.stop()
 
 

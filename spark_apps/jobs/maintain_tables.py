@@ -10,7 +10,7 @@ from typing import get_args
 
 from spark_apps.config import Zone
 from spark_apps.maintenance import maintain_zone
-from spark_apps.runtime import job_parser, parse, recorded, start_job
+from spark_apps.runtime import job, job_parser, parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -20,15 +20,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--as-of", type=dt.date.fromisoformat, help="the day batch retention counts back from (default: today)"
     )
     args = parse(parser, argv)
-    ctx = start_job("maintain_tables", args)
-    try:
-        with recorded(ctx, "maintain_tables"):
-            for zone in args.zones:
-                policy = ctx.env.maintenance.policy(zone)
-                for result in maintain_zone(ctx.io, zone, policy, args.as_of or dt.date.today()):
-                    print(result.line(), flush=True)
-    finally:
-        ctx.spark.stop()
+    with job("maintain_tables", args) as (ctx, _):
+        for zone in args.zones:
+            policy = ctx.env.maintenance.policy(zone)
+            for result in maintain_zone(ctx.io, zone, policy, args.as_of or dt.date.today()):
+                print(result.line(), flush=True)
 
 
 if __name__ == "__main__":

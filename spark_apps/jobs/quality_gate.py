@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from spark_apps.config import load_suites
 from spark_apps.quality.gate import QualityGate
-from spark_apps.runtime import job_parser, parse, recorded, start_job
+from spark_apps.runtime import job, job_parser, parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -18,17 +18,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--as-of", type=dt.date.fromisoformat, help="date freshness is judged at (default: today)")
     args = parse(parser, argv)
     suites = [s for layer in args.layers for s in load_suites(layer).values()]  # config errors before Spark
-    ctx = start_job("quality_gate", args)
-    as_of = dt.datetime.combine(args.as_of or dt.date.today(), dt.time())
-    gate = QualityGate(ctx.io, ctx.env, ctx.run_id, as_of)
-    try:
-        with recorded(ctx, "quality_gate") as run:
-            results = gate.check_tables(suites)
-            gate.record(results, "_".join(args.layers))
-            run.add(min_pass_rate=min((r.pass_rate for r in results), default=None))
-            gate.enforce("+".join(args.layers), results)
-    finally:
-        ctx.spark.stop()
+    with job("quality_gate", args) as (ctx, run):
+        as_of = dt.datetime.combine(args.as_of or dt.date.today(), dt.time())
+        gate = QualityGate(ctx.io, ctx.env, ctx.run_id, as_of)
+        results = gate.check_tables(suites)
+        gate.record(results, "_".join(args.layers))
+        run.add(min_pass_rate=min((r.pass_rate for r in results), default=None))
+        gate.enforce("+".join(args.layers), results)
 
 
 if __name__ == "__main__":

@@ -325,15 +325,15 @@ def test_the_run_log_records_every_task_and_dag_run_and_is_queryable(e2e):
         assert (app, rows_in, rows_out, rows_q) == ("ingest_raw", landed, landed - bad, bad), source
 
 
+def run_dag(e2e: dict, dag_id: str) -> subprocess.CompletedProcess:
+    """``airflow dags test`` of one DAG on the e2e lake."""
+    cmd = [AIRFLOW, "dags", "test", dag_id, BATCH_DATE]
+    return subprocess.run(cmd, env=e2e["env"], capture_output=True, text=True, timeout=900)
+
+
 def test_every_table_is_within_its_freshness_sla_after_the_runs(e2e):
     # When freshness_sla checks config/freshness.yaml against the lake the runs above just wrote
-    proc = subprocess.run(
-        [AIRFLOW, "dags", "test", "freshness_sla", BATCH_DATE],
-        env=e2e["env"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = run_dag(e2e, "freshness_sla")
     log = proc.stdout + proc.stderr
 
     # Then it passes, with one fresh result per table of the config
@@ -356,11 +356,7 @@ def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):
     before = {t: count(spark, t) for t in tables}
 
     # When lakehouse_maintenance runs (test policy: expire all but the newest version; batches are recent)
-    def run(dag_id: str) -> subprocess.CompletedProcess:
-        cmd = [AIRFLOW, "dags", "test", dag_id, BATCH_DATE]
-        return subprocess.run(cmd, env=e2e["env"], capture_output=True, text=True, timeout=900)
-
-    proc = run("lakehouse_maintenance")
+    proc = run_dag(e2e, "lakehouse_maintenance")
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-5000:]
 
@@ -372,7 +368,7 @@ def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):
         spark.sql(f"REFRESH TABLE e2e.{t}")
     assert {t: count(spark, t) for t in tables} == before
     # and the next warehouse load, whose base version was expired, falls back to a full export and matches
-    again = run("processing_to_warehouse")
+    again = run_dag(e2e, "processing_to_warehouse")
     assert again.returncode == 0, (again.stdout + again.stderr)[-5000:]
     assert "table=fact_transactions" in again.stdout + again.stderr
     with duckdb.connect(e2e["warehouse"], read_only=True) as con:

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from spark_apps.table_io import compaction_sql, expiry_sql
+
 pytestmark = pytest.mark.spark
 
 DDL = "id long, v string, day date"
@@ -113,7 +115,9 @@ def test_maintenance_compacts_small_files_and_the_table_still_reads(spark, table
         table_io.append(spark.createDataFrame([(i, f"v{i}", d)], DDL), table)
     files_before = spark.sql(f"SELECT count(*) FROM {table}.files").first()[0]
 
-    statements = table_io.maintain(table, snapshots_older_than="2999-01-01 00:00:00", retain_last=1)
+    statements = table_io.execute(
+        compaction_sql(table) + expiry_sql(table, snapshots_older_than="2999-01-01 00:00:00", retain_last=1)
+    )
 
     assert files_before == 6
     assert spark.sql(f"SELECT count(*) FROM {table}.files").first()[0] == 1

@@ -7,10 +7,11 @@ from pyspark.sql.types import DateType, DecimalType, LongType, StringType, Struc
 from spark_apps.table_io import (
     CommitStats,
     changed_condition,
+    compaction_sql,
     create_table_sql,
     delta_commit_stats,
     delta_history_sql,
-    maintenance_sql,
+    expiry_sql,
     merge_sql,
 )
 
@@ -82,14 +83,16 @@ def test_changed_condition_is_null_safe_over_every_column():
 
 
 def test_delta_maintenance_is_optimize_with_zorder_then_vacuum():
-    assert maintenance_sql("main.raw.t", "delta", zorder_by=["customer_id"], retain_hours=240) == [
+    assert compaction_sql("main.raw.t", "delta", ["customer_id"]) + expiry_sql(
+        "main.raw.t", "delta", retain_hours=240
+    ) == [
         "OPTIMIZE main.raw.t ZORDER BY (customer_id)",
         "VACUUM main.raw.t RETAIN 240 HOURS",
     ]
 
 
 def test_iceberg_maintenance_calls_the_catalog_procedures():
-    sql = maintenance_sql(
+    sql = compaction_sql("lake.raw.t") + expiry_sql(
         "lake.raw.t",
         snapshots_older_than="2026-01-01 00:00:00",
         orphans_older_than="2025-12-29 00:00:00",

@@ -207,9 +207,15 @@ class AlertsConfig(_Strict):
 
 class PiiConfig(_Strict):
     """Masking of the columns flagged ``pii: true`` in the source contracts (matched by column name in
-    every table they flow into). Non-prod environments mask what leaves the lake."""
+    every table they flow into). Non-prod environments mask what leaves the lake; every environment
+    masks the rows it shows people (the lakehouse pages' previews and quarantine samples)."""
 
     mask_exports: bool = False
+    mask_samples: bool = Field(
+        default=True,
+        description="Mask them in rows shown to people (table previews, quarantine samples); hash needs a salt, "
+        "else they are redacted.",
+    )
     method: Literal["hash", "redact"] = "hash"
     salt: str = Field(default="", description="Secret salt of the hash; from ${PIPELINE_PII_SALT} in config.")
 
@@ -218,6 +224,10 @@ class PiiConfig(_Strict):
         if self.mask_exports and self.method == "hash" and not self.salt:
             raise ValueError("method 'hash' needs a salt (an unsalted hash of an email is a lookup away)")
         return self
+
+    def for_samples(self) -> PiiConfig:
+        """How shown rows are masked: this config's method, but redaction where a hash would lack a salt."""
+        return self if self.method == "redact" or self.salt else self.model_copy(update={"method": "redact"})
 
 
 class LayerThresholds(_Strict):
@@ -408,6 +418,9 @@ class RetailRules(_Strict):
     top_customers: int = Field(default=10, gt=0)
     marts: MartRefresh = MartRefresh()
     fact_table_properties: dict[str, str] = Field(default_factory=dict)
+    lineage: dict[str, list[str]] = Field(
+        default_factory=dict, description="'<zone>.<table>' of the model -> the tables it is built from"
+    )
 
     @model_validator(mode="after")
     def _one_family_per_category(self) -> RetailRules:
@@ -419,6 +432,23 @@ class RetailRules(_Strict):
                         f"product_families: category '{category}' is in both '{seen[category]}' and '{family}'"
                     )
                 seen[category] = family
+        return self
+
+    @model_validator(mode="after")
+    def _lineage_covers_the_model(self) -> RetailRules:
+        if not self.lineage:
+            return self
+        from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
+
+        built = {f"curated.{t}" for t in CURATED_TABLES} | {f"marts.{m}" for m in MART_PARTITIONS}
+        if missing := sorted(built - set(self.lineage)):
+            raise ValueError(f"lineage: no inputs given for {', '.join(missing)}")
+        if unknown := sorted(set(self.lineage) - built):
+            raise ValueError(f"lineage: {', '.join(unknown)} is not a table the model builds")
+        known_inputs = built | {f"raw.{s}" for s in RAW_SOURCES}
+        for table, inputs in self.lineage.items():
+            if bad := [i for i in inputs if i not in known_inputs]:
+                raise ValueError(f"lineage.{table}: unknown input(s) {', '.join(bad)}")
         return self
 
     def family_of(self) -> dict[str, str]:
@@ -676,6 +706,10 @@ class TableSuite(_Strict):
     @property
     def table_name(self) -> str:
         return self.table.split(".", 1)[1]
+
+    def quarantining(self) -> list[_Check]:
+        """The row-level checks whose failing rows are split off to quarantine."""
+        return [c for c in self.checks if c.ROW_LEVEL and isinstance(c, _RowCheck) and c.quarantine]
 
     def threshold(self, check: _Check, layer_default: float) -> float:
         """A check's own threshold, else the suite's, else the layer's."""

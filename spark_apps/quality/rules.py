@@ -196,7 +196,7 @@ def row_checks(suite: TableSuite) -> list:
 
 def quarantining(suite: TableSuite) -> list:
     """The row-level checks whose failing rows are split off."""
-    return [c for c in row_checks(suite) if c.quarantine]
+    return suite.quarantining()
 
 
 def failed_rules(suite: TableSuite) -> Column:

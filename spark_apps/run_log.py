@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spark_apps.config import EnvConfig, safe_run_id
+from spark_apps.landing import LandingStore
 
 MAX_ERROR_CHARS = 4000  # an error message, not a whole stack trace
 
@@ -100,3 +101,28 @@ def task_run_uri(env: EnvConfig, dag_id: str, run_id: str, task_id: str) -> str:
 
 def pipeline_run_uri(env: EnvConfig, dag_id: str, run_id: str) -> str:
     return env.lake.path("ops", "run_log", "pipeline_runs", dag_id, f"{safe_run_id(run_id)}.json")
+
+
+def run_log_root(env: EnvConfig) -> str:
+    return env.lake.path("ops", "run_log")
+
+
+def recent_runs(store: LandingStore, env: EnvConfig, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest ``limit`` DAG runs (by end), each with its task records, newest first.
+
+    Reads the JSON records as they stand (no index): one listing per DAG, then one read per run
+    shown and per task of those runs."""
+    root = run_log_root(env)
+    runs: list[dict[str, Any]] = []
+    for dag_id in store.list_folders(f"{root}/pipeline_runs"):
+        for f in store.list(f"{root}/pipeline_runs/{dag_id}", "*.json"):
+            text = store.read_text(f.uri)
+            if text:
+                runs.append(json.loads(text))
+    runs.sort(key=lambda r: (r.get("ended_at") or "", r["dag_id"]), reverse=True)
+    shown = runs[:limit]
+    for run in shown:
+        folder = f"{root}/task_runs/{run['dag_id']}/{safe_run_id(run['run_id'])}"
+        tasks = [json.loads(t) for f in store.list(folder, "*.json") if (t := store.read_text(f.uri))]
+        run["tasks"] = sorted(tasks, key=lambda t: (t.get("started_at") or "", t.get("task_id") or ""))
+    return shown

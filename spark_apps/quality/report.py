@@ -52,7 +52,7 @@ def render_json(title: str, current: Sequence[dict], history: Sequence[dict]) ->
     )
 
 
-def _pass_rate_chart(current: Sequence[dict]) -> str:
+def pass_rate_chart(current: Sequence[dict]) -> str:
     """Horizontal bars: each table's lowest pass rate; a tick at its strictest threshold."""
     tables: dict[str, dict] = {}
     for r in current:
@@ -102,7 +102,7 @@ def _line_chart(chart_id: str, label: str, values: Sequence[float], y_max: float
     )
 
 
-def _trend_charts(series: dict[str, list[dict]]) -> str:
+def trend_charts(series: dict[str, list[dict]]) -> str:
     blocks = []
     for table, points in series.items():
         slug = table.replace(".", "-")
@@ -117,7 +117,7 @@ def _trend_charts(series: dict[str, list[dict]]) -> str:
     return "".join(blocks)
 
 
-def _results_table(current: Sequence[dict]) -> str:
+def results_table(current: Sequence[dict]) -> str:
     head = ["table", "check", "kind", "constraint", "status", "metric", "pass rate", "threshold", "failed", "message"]
     rows = []
     for r in sorted(current, key=lambda r: (r["table_name"], r["check_name"])):
@@ -155,20 +155,37 @@ table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;paddin
 """
 
 
-def render_html(title: str, current: Sequence[dict], history: Sequence[dict]) -> str:
+def sections(current: Sequence[dict], history: Sequence[dict]) -> str:
+    """The report's body: overall status, pass rate per table, trends, every check (also the UI's page)."""
     status = overall_status(current)
     failures = sum(r["status"] == "failure" for r in current)
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>"
         f'<p id="overall">Overall: <span class="status {status}">{status}</span> — {len(current)} checks, '
         f"{failures} failure(s)</p>"
         "<h2>Pass rate per table</h2><p>Lowest pass rate of each table's checks; the black tick is its threshold.</p>"
-        + _pass_rate_chart(current)
+        + pass_rate_chart(current)
         + "<h2>Trend across runs</h2>"
-        + _trend_charts(trend(current, history))
+        + trend_charts(trend(current, history))
         + "<h2>Checks</h2>"
-        + _results_table(current)
-        + "</body></html>"
+        + results_table(current)
+    )
+
+
+def latest_and_history(results: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+    """Stored results split into each table's newest run and everything before it."""
+    newest: dict[str, tuple[str, str]] = {}
+    for r in results:
+        key = (str(_plain(r["checked_at"])), r["run_id"])
+        newest[r["table_name"]] = max(newest.get(r["table_name"], key), key)
+    current, history = [], []
+    for r in results:
+        (current if r["run_id"] == newest[r["table_name"]][1] else history).append(r)
+    return current, history
+
+
+def render_html(title: str, current: Sequence[dict], history: Sequence[dict]) -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>" + sections(current, history) + "</body></html>"
     )

@@ -114,3 +114,22 @@ def test_reports_hold_the_results_and_the_trend_across_runs():
     assert '<svg id="chart-pass-rate"' in page and 'data-pass-rate="0.9000"' in page
     assert 'id="trend-rows-curated-fact"' in page and 'id="trend-pass-rate-curated-fact"' in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_stored_results_split_into_each_tables_newest_run_and_its_history():
+    # Given results of two runs of curated.fact and one of marts.m, as ops.quality_results holds them
+    older = _results("run-0", NOW - dt.timedelta(days=1), 90, 1.0)
+    newer = _results("run-1", NOW, 100, 0.9)
+    mart = _results("run-x", NOW - dt.timedelta(days=3), 5, 1.0, "marts.m")
+
+    # When they are split for the history page
+    current, history = report.latest_and_history(older + mart + newer)
+
+    # Then each table's newest run is current (however old), and everything before it is history
+    assert sorted({(r["table_name"], r["run_id"]) for r in current}) == [
+        ("curated.fact", "run-1"),
+        ("marts.m", "run-x"),
+    ]
+    assert {r["run_id"] for r in history} == {"run-0"}
+    page = report.sections(current, history)
+    assert page.count('class="bar"') == 2 and 'id="trend-rows-curated-fact"' in page

@@ -69,3 +69,29 @@ def test_the_callback_completes_the_jobs_record_with_the_airflow_side(tmp_path, 
     retry = complete_task_run(cfg, context(2, RuntimeError("Cannot execute: spark-submit")), "failed")
     assert (retry.try_number, retry.rows_in, retry.error) == (2, None, "Cannot execute: spark-submit")
     assert retry.started_at == "2026-03-01T06:00:00+00:00"
+
+
+def test_recent_runs_are_newest_first_with_their_tasks(tmp_path, monkeypatch):
+    from spark_apps.landing import LocalStore
+    from spark_apps.run_log import PipelineRun, pipeline_run_uri, recent_runs
+
+    # Given three DAG runs in the run log (two of one DAG), and the task records of the newest
+    monkeypatch.setenv("PIPELINE_LAKE_ROOT", str(tmp_path))
+    cfg, store = load_env("test"), LocalStore()
+    for dag, run, ended in [
+        ("a", "r1", "2026-03-01T01:00:00+00:00"),
+        ("b", "r2", "2026-03-01T03:00:00+00:00"),
+        ("a", "manual__r3:x", "2026-03-01T02:00:00+00:00"),
+    ]:
+        store.write_text(pipeline_run_uri(cfg, dag, run), PipelineRun(run, dag, "success", ended_at=ended).to_json())
+    for task, started in [("ingest", "2026-03-01T02:30:00+00:00"), ("validate", "2026-03-01T02:10:00+00:00")]:
+        record = TaskRun(run_id="r2", task_id=task, status="success", started_at=started, rows_in=5)
+        store.write_text(task_run_uri(cfg, "b", "r2", task), record.to_json())
+
+    # When the two newest are asked for
+    runs = recent_runs(store, cfg, limit=2)
+
+    # Then they come newest first, each with its tasks in the order they started
+    assert [(r["dag_id"], r["run_id"]) for r in runs] == [("b", "r2"), ("a", "manual__r3:x")]
+    assert [(t["task_id"], t["rows_in"]) for t in runs[0]["tasks"]] == [("validate", 5), ("ingest", 5)]
+    assert runs[1]["tasks"] == []

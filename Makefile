@@ -25,7 +25,7 @@ export PYSPARK_PYTHON := $(BIN)/python
 export SPARK_VERSION := 3.5
 export PIPELINE_ENV ?= dev
 
-.PHONY: install package airflow-db demo test browser lint bench clean
+.PHONY: install package airflow-db demo ui test browser lint bench clean
 
 install: $(STAMP)
 
@@ -76,6 +76,13 @@ demo: package airflow-db
 	  [print(f'  {w.schema_}.{t:<24} rows={con.execute(f\"select count(*) from {w.schema_}.{t}\").fetchone()[0]}') \
 	   for (t,) in con.execute(\"select table_name from information_schema.tables where table_schema = ? order by 1\", [w.schema_]).fetchall()]"
 	@echo "Logs: data/demo-*.log   Lake: data/lake   Generation summary: data/generation-summary.json"
+
+# The Airflow UI (API server only: enough to browse) with the lakehouse pages over the lake `make demo` wrote.
+UI_PORT ?= 8080
+ui: airflow-db
+	@echo "Airflow UI: http://localhost:$(UI_PORT)/  (nav: Browse > Lakehouse; or http://localhost:$(UI_PORT)/lakehouse/)"
+	@echo "Log in as admin: the password is printed below and kept in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	$(BIN)/airflow api-server --host 127.0.0.1 --port $(UI_PORT)
 
 test: package browser
 	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider

@@ -1,13 +1,18 @@
 """Headless Chromium (Debian's package) for tests that must see a page as a browser renders it: the DOM
-after parsing, and a screenshot decoded to pixels (a tiny PNG reader, so no imaging library is needed)."""
+after parsing, and a screenshot decoded to pixels (a tiny PNG reader, so no imaging library is needed).
+``DevTools`` drives it over the DevTools protocol for pages behind a login (a session cookie)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
+import urllib.request
 import zlib
 from pathlib import Path
 
@@ -100,3 +105,89 @@ def count_colour(pixels: list[list[tuple[int, int, int]]], hex_colour: str, tole
     return sum(
         1 for row in pixels for px in row if all(abs(a - b) <= tolerance for a, b in zip(px, target, strict=True))
     )
+
+
+class DevTools:
+    """A headless Chromium driven over the DevTools protocol, for pages that need a session cookie
+    (a plain ``--dump-dom`` run cannot send one). One tab; commands are answered in order."""
+
+    def __init__(self, cookies: dict[str, str] | None = None, cookie_url: str = "", size=(1200, 900)) -> None:
+        self._profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
+        self._proc = subprocess.Popen(
+            [
+                chromium(),
+                *FLAGS,
+                f"--user-data-dir={self._profile.name}",
+                "--remote-debugging-port=0",
+                f"--window-size={size[0]},{size[1]}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        deadline = time.time() + 60
+        while not (port_file.is_file() and port_file.read_text().strip()):
+            if time.time() > deadline:
+                self.close()
+                raise RuntimeError("Chromium did not open its DevTools port")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
+        page = next(t for t in targets if t["type"] == "page")
+        from websockets.sync.client import connect
+
+        self._ws = connect(page["webSocketDebuggerUrl"], max_size=None)
+        self._next_id, self._events = 0, []
+        self.send("Page.enable")
+        self.send("Network.enable")
+        for name, value in (cookies or {}).items():
+            assert self.send("Network.setCookie", name=name, value=value, url=cookie_url)["success"]
+
+    def send(self, method: str, **params) -> dict:
+        self._next_id += 1
+        self._ws.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._ws.recv(timeout=60))
+            if message.get("id") == self._next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self._events.append(message)  # an event that arrived first: open() reads it
+
+    def open(self, url: str) -> int:
+        """Navigate and wait for the load event; returns the HTTP status of the document."""
+        self._events.clear()
+        self.send("Page.navigate", url=url)
+        status, deadline = 0, time.time() + 60
+        while time.time() < deadline:
+            message = self._events.pop(0) if self._events else json.loads(self._ws.recv(timeout=60))
+            if message.get("method") == "Network.responseReceived" and message["params"]["type"] == "Document":
+                status = message["params"]["response"]["status"]
+            if message.get("method") == "Page.loadEventFired":
+                return status
+        raise TimeoutError(url)
+
+    def dom(self) -> str:
+        return self.send("Runtime.evaluate", expression="document.documentElement.outerHTML", returnByValue=True)[
+            "result"
+        ]["value"]
+
+    def screenshot(self) -> list[list[tuple[int, int, int]]]:
+        return read_png(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+
+    def close(self) -> None:
+        if getattr(self, "_ws", None) is not None:
+            self._ws.close()
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+        self._profile.cleanup()
+
+    def __enter__(self) -> DevTools:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -7,10 +7,8 @@ Airflow home and lake, then checks every zone against what the generator says it
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,46 +17,9 @@ from pyspark.sql import functions as F
 
 from spark_apps.config import load_freshness_slas, load_warehouse_tables
 from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
-from spark_apps.sample_data import FaultRates, generate
+from tests.integration.e2e_lake import AIRFLOW, BATCH_DATE, zone_tables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
-
-ROOT = Path(__file__).resolve().parents[2]
-BATCH_DATE = "2026-02-01"
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
-
-
-@pytest.fixture(scope="module")
-def e2e(scratch, spark, airflow_home):
-    """Generate data, run the four DAGs in order, and expose the e2e lake as catalog `e2e` in `spark`."""
-    home, lake, wh = airflow_home, scratch / "e2e-lake", scratch / "e2e-warehouse.duckdb"
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "PIPELINE_LAKE_ROOT": str(lake),
-        "PIPELINE_WAREHOUSE_PATH": str(wh),
-    }
-    summary = generate(
-        lake / "landing", BATCH_DATE, 200, 3000, seed=5, faults=FaultRates.uniform(0.02), accounts=40, months=14
-    )
-    logs = {}
-    runs = [
-        ("landing_to_raw", []),
-        ("raw_to_processing", []),
-        ("account_summary", ["--conf", '{"mode": "initial"}']),
-        ("processing_to_warehouse", []),
-    ]
-    for dag_id, extra in runs:
-        proc = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, BATCH_DATE, *extra], env=env, capture_output=True, text=True, timeout=900
-        )
-        logs[dag_id] = proc.stdout + proc.stderr
-        assert proc.returncode == 0, f"{dag_id} failed:\n{logs[dag_id][-5000:]}"
-    spark.conf.set("spark.sql.catalog.e2e", "org.apache.iceberg.spark.SparkCatalog")
-    spark.conf.set("spark.sql.catalog.e2e.type", "hadoop")
-    spark.conf.set("spark.sql.catalog.e2e.cache-enabled", "false")  # written by other processes
-    spark.conf.set("spark.sql.catalog.e2e.warehouse", str(lake / "warehouse"))
-    return {"summary": summary, "logs": logs, "warehouse": str(wh), "lake": lake, "env": env}
 
 
 def count(spark, table: str) -> int:
@@ -340,14 +301,6 @@ def test_every_table_is_within_its_freshness_sla_after_the_runs(e2e):
     assert proc.returncode == 0, log[-5000:]
     results = dict(re.findall(r"FRESHNESS_RESULT table=(\S+) status=(\w+)", log))
     assert results == dict.fromkeys(load_freshness_slas().tables, "fresh")
-
-
-def zone_tables(spark) -> list[str]:
-    return sorted(
-        f"{zone}.{r['tableName']}"
-        for zone in ("raw", "quarantine", "curated", "marts", "ops")
-        for r in spark.sql(f"SHOW TABLES IN e2e.{zone}").collect()
-    )
 
 
 def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):

@@ -1,0 +1,13 @@
+"""Fixtures of the integration tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration import e2e_lake
+
+
+@pytest.fixture(scope="session")
+def e2e(scratch, spark, airflow_home) -> dict:
+    """The lake the four DAGs wrote under `airflow dags test` (built once; see e2e_lake.py)."""
+    return e2e_lake.build(scratch, spark, airflow_home)

@@ -84,8 +84,11 @@ ui: airflow-db
 	@echo "Log in as admin: the password is printed below and kept in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
 	$(BIN)/airflow api-server --host 127.0.0.1 --port $(UI_PORT)
 
+# Two workers (pytest-xdist), a test file per worker at a time; the modules reading the end-to-end lake
+# share one worker (tests/conftest.py). Much of a worker's time is spent waiting on JVMs and Airflow.
+TEST_WORKERS ?= 2
 test: package browser
-	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider
+	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's Chromium for the headless-browser tests of the HTML reports (they skip without it, and fail
 # under CI=true). Installed only when missing, as root with apt-get; otherwise say how.

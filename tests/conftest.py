@@ -41,6 +41,35 @@ sys.path.insert(0, str(ROOT / "plugins"))
 logging.getLogger("py4j").setLevel(logging.ERROR)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``--dist loadfile`` (``make test``): the tests of one file run on one worker, so module
+    fixtures are built once, and the modules that read the end-to-end lake count as one file, so the
+    lake is built once. (pytest-xdist's own ``xdist_group`` mark has no effect with pytest 9.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    from tests.integration.e2e_lake import MODULES
+
+    class OneWorkerPerLake(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "e2e-lake" if path in MODULES else path
+
+    return OneWorkerPerLake(config, log)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    from tests.integration.e2e_lake import MODULES
+
+    strays = [
+        i.nodeid for i in items if "e2e" in getattr(i, "fixturenames", ()) and i.nodeid.split("::")[0] not in MODULES
+    ]
+    if strays:
+        raise pytest.UsageError(f"tests using the e2e lake outside e2e_lake.MODULES (they would rebuild it): {strays}")
+
+
 @pytest.fixture(scope="session")
 def scratch() -> Path:
     return _SCRATCH

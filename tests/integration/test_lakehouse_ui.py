@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from spark_apps.config import load_env
 from spark_apps.lineage import build_lineage
 from spark_apps.pii import REDACTED
 from tests.browser import DevTools, count_colour
+from tests.conftest import free_port
 from tests.integration.e2e_lake import AIRFLOW, BATCH_DATE, zone_tables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
@@ -33,19 +33,13 @@ JWT_SECRET = "lakehouse-ui-test-secret"
 PII = ("first_name", "last_name", "email")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(e2e, tmp_path_factory):
     """`airflow api-server` on a free port, reading the e2e lake; one viewer user."""
     home = tmp_path_factory.mktemp("api-server")
     passwords = home / "passwords.json"
     passwords.write_text(json.dumps({VIEWER: PASSWORD}))
-    port = _free_port()
+    port = free_port()
     env = {
         **e2e["env"],
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{VIEWER}:viewer",

@@ -232,8 +232,14 @@ class AccountSummary:
     def __init__(self, io: TableIO, tables: SummaryTables, cfg: SummaryConfig) -> None:
         self.io, self.tables, self.cfg, self.spark = io, tables, cfg, io.spark
 
-    def _records(self, start: str | None, end: str | None) -> tuple[DataFrame, DataFrame]:
+    def _records(
+        self, start: str | None, end: str | None, accounts: DataFrame | None = None
+    ) -> tuple[DataFrame, DataFrame]:
+        """The source's records in [start, end], of the given ``accounts`` only (a small frame of keys)
+        when given: they are selected before the latest-wins window, so only their rows are shuffled."""
         source = self.spark.table(self.tables.source).where(_month_filter(self.cfg, start, end))
+        if accounts is not None:
+            source = source.join(F.broadcast(accounts), self.cfg.keys.account, "left_semi")
         return split_records(source, self.cfg)
 
     def _ensure(self, sample: DataFrame) -> None:
@@ -290,7 +296,7 @@ class AccountSummary:
         # X - (N-1) on: read from the narrow source, never from the summary's arrays, so the cost is a scan
         # of key-sized columns plus work proportional to the affected accounts.
         affected = changed.groupBy(k.account).agg(F.min(MONTH_INDEX).alias("_from"))
-        window, _ = self._records(month_text(first - h + 1), None)
+        window, _ = self._records(month_text(first - h + 1), None, accounts=affected.select(k.account))
         window = window.join(F.broadcast(affected), k.account).where(F.col(MONTH_INDEX) > F.col("_from") - h)
         rows = build_rows(window, self.cfg).withColumn(MONTH_INDEX, month_index(F.col(k.month)))
         rows = rows.join(F.broadcast(affected), k.account).where(F.col(MONTH_INDEX) >= F.col("_from"))

@@ -135,7 +135,7 @@ def main() -> None:
     backfill_s = timed("backfill", lambda: runner.backfill(mid, mid))
 
     # ---- baseline: month by month from the previous state
-    base = Baseline(spark, io, cfg, "lake.bench.src", props)
+    base = Baseline(spark, io, cfg, "lake.bench.src", {**cfg.table_properties, "format-version": "2"})
     months = [month_text(m) for m in range(month_number(first), month_number(last))]
     baseline_initial_s = timed("baseline initial (month by month)", lambda: base.run(months, corrected=False))
     affected_months = [month_text(m) for m in range(month_number(mid), month_number(last) + 1)]
@@ -174,10 +174,15 @@ def table_hash(spark, table: str, cfg) -> tuple[int, int]:
 class Baseline:
     """The sequential approach this project replaces: one month at a time, each from the state before it."""
 
-    def __init__(self, spark, io, cfg, source: str, props: str) -> None:
+    def __init__(self, spark, io, cfg, source: str, props: dict[str, str]) -> None:
         from spark_apps.account_summary import split_records
 
-        self.spark, self.io, self.cfg, self.props = spark, io, cfg, props
+        self.spark, self.io, self.cfg = spark, io, cfg
+        # The summary's own properties; its state (rewritten whole every month) stays copy-on-write,
+        # which is cheaper for it than accumulating delete files.
+        row_level = ("write.merge.mode", "write.update.mode", "write.delete.mode")
+        self.props = {"lake.bench.baseline": props}
+        self.props["lake.bench.baseline_state"] = {k: v for k, v in props.items() if k not in row_level}
         # Only the month at hand is read and de-duplicated: the baseline gets every fair advantage.
         self.records = lambda month: split_records(spark.table(source).where(f"{cfg.keys.month} = '{month}'"), cfg)[0]
 
@@ -195,7 +200,10 @@ class Baseline:
             # State as of the month before the late one: the newest row per account before it.
             before = spark.table("lake.bench.baseline").where(F.col(k.month) < months[0])
             spark.sql("DROP TABLE IF EXISTS lake.bench.baseline_state")
-            latest_of(before, cfg).writeTo("lake.bench.baseline_state").using("iceberg").create()
+            writer = latest_of(before, cfg).writeTo("lake.bench.baseline_state").using("iceberg")
+            for key, value in self.props["lake.bench.baseline_state"].items():
+                writer = writer.tableProperty(key, value)
+            writer.create()
             state = "lake.bench.baseline_state"
         for month in months:
             recs = self.records(month)
@@ -203,10 +211,12 @@ class Baseline:
             rows = self._step(recs, seed, month_index(F.lit(month)))
             rows = rows.localCheckpoint(eager=True)
             if not spark.catalog.tableExists("lake.bench.baseline"):
-                rows.writeTo("lake.bench.baseline").using("iceberg").partitionedBy(F.col(k.month)).tableProperty(
-                    "write.merge.mode", "merge-on-read"
-                ).create()
-                rows.writeTo("lake.bench.baseline_state").using("iceberg").create()
+                for table, partitioned in (("lake.bench.baseline", True), ("lake.bench.baseline_state", False)):
+                    writer = rows.writeTo(table).using("iceberg")
+                    writer = writer.partitionedBy(F.col(k.month)) if partitioned else writer
+                    for key, value in self.props[table].items():
+                        writer = writer.tableProperty(key, value)
+                    writer.create()
                 state = "lake.bench.baseline_state"
                 continue
             if corrected:

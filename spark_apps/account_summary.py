@@ -283,40 +283,59 @@ class AccountSummary:
             k.account, k.month, F.col(k.order).alias("_known_order")
         )
         # New or newer than what the summary holds for that account and month; an identical re-delivery is not.
-        changed = (
-            records.join(known, [k.account, k.month], "left")
-            .where(F.col("_known_order").isNull() | (F.col(k.order) > F.col("_known_order")))
-            .drop("_known_order")
+        # Only the affected accounts are kept (with their earliest changed month), so the frame every later
+        # step joins with is one small checkpoint.
+        changed = records.join(known, [k.account, k.month], "left").where(
+            F.col("_known_order").isNull() | (F.col(k.order) > F.col("_known_order"))
+        )
+        affected = (
+            changed.groupBy(k.account)
+            .agg(F.min(MONTH_INDEX).alias("_from"), F.count(F.lit(1)).alias("_changed"))
             .localCheckpoint(eager=True)
         )
-        first, n_changed = changed.agg(F.min(MONTH_INDEX), F.count(F.lit(1))).first()
+        first, n_changed, n_accounts = affected.agg(
+            F.min("_from"), F.coalesce(F.sum("_changed"), F.lit(0)), F.count(F.lit(1))
+        ).first()
         if first is None:
             return RunResult("backfill", 0, rejected.count(), 0, 0, 0)
         # Each affected account is rebuilt from its earliest changed month X, which needs its records from
         # X - (N-1) on: read from the narrow source, never from the summary's arrays, so the cost is a scan
         # of key-sized columns plus work proportional to the affected accounts.
-        affected = changed.groupBy(k.account).agg(F.min(MONTH_INDEX).alias("_from"))
         window, _ = self._records(month_text(first - h + 1), None, accounts=affected.select(k.account))
         window = window.join(F.broadcast(affected), k.account).where(F.col(MONTH_INDEX) > F.col("_from") - h)
         rows = build_rows(window, self.cfg).withColumn(MONTH_INDEX, month_index(F.col(k.month)))
         rows = rows.join(F.broadcast(affected), k.account).where(F.col(MONTH_INDEX) >= F.col("_from"))
         rows = rows.select(*summary_columns(self.cfg))
-        return self._write("backfill", rows, rejected.count(), 0, n_changed)
+        # Every affected account has a row (its changed record), the earliest of them in month `first`.
+        return self._write("backfill", rows, rejected.count(), 0, n_changed, (n_accounts, month_text(first)))
 
-    def _write(self, mode: str, rows: DataFrame, rejected: int, skipped: int, records: int) -> RunResult:
+    def _write(
+        self,
+        mode: str,
+        rows: DataFrame,
+        rejected: int,
+        skipped: int,
+        records: int,
+        known: tuple[int, str] | None = None,
+    ) -> RunResult:
         """MERGE the rebuilt rows into the summary, then their newest rows into ``latest_summary``.
 
         The rows are checkpointed first: they are computed from these tables (``latest_summary`` seeds,
         the summary's keys), and writing a table invalidates cached plans that read it, so a lazily
-        recomputed frame would see its own output.
+        recomputed frame would see its own output. (Their newest rows are derived from the checkpoint,
+        so they need none of their own.) ``known`` is (accounts, earliest month) when the caller has them.
         Both MERGEs are keyed, so a re-run after a failure between them converges instead of duplicating.
         """
         k = self.cfg.keys
         rows = rows.localCheckpoint(eager=True)
-        n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).first()
+        if known is None:
+            n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).first()
+        else:
+            (accounts, first_month), n = known, rows.count()
         if n == 0:
             return RunResult(mode, records, rejected, skipped, 0, 0)
-        newest = latest_of(rows, self.cfg).localCheckpoint(eager=True)
         self.io.merge(rows, self.tables.summary, [k.account, k.month], target_filter=f"t.{k.month} >= '{first_month}'")
-        self.io.merge(newest, self.tables.latest, [k.account], update_condition=f"s.{k.month} >= t.{k.month}")
+        self.io.merge(
+            latest_of(rows, self.cfg), self.tables.latest, [k.account], update_condition=f"s.{k.month} >= t.{k.month}"
+        )
         return RunResult(mode, records, rejected, skipped, accounts, n)

@@ -52,7 +52,8 @@ def main() -> None:
     spark = build_session(env, "bench-account-summary", master="local[2]")
     io = TableIO(spark, env.catalog.name)
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lake.bench")
-    props = ", ".join(f"'{k}'='{v}'" for k, v in {**cfg.table_properties, "format-version": "2"}.items())
+    table_props = {**cfg.table_properties, "format-version": "2"}  # every table here, the baseline's too
+    props = ", ".join(f"'{k}'='{v}'" for k, v in table_props.items())
     first = "2023-01"
     last = month_text(month_number(first) + args.months - 1)
     mid = month_text(month_number(first) + args.months // 2)
@@ -135,7 +136,7 @@ def main() -> None:
     backfill_s = timed("backfill", lambda: runner.backfill(mid, mid))
 
     # ---- baseline: month by month from the previous state
-    base = Baseline(spark, io, cfg, "lake.bench.src", {**cfg.table_properties, "format-version": "2"})
+    base = Baseline(spark, io, cfg, "lake.bench.src", table_props)
     months = [month_text(m) for m in range(month_number(first), month_number(last))]
     baseline_initial_s = timed("baseline initial (month by month)", lambda: base.run(months, corrected=False))
     affected_months = [month_text(m) for m in range(month_number(mid), month_number(last) + 1)]
@@ -200,10 +201,7 @@ class Baseline:
             # State as of the month before the late one: the newest row per account before it.
             before = spark.table("lake.bench.baseline").where(F.col(k.month) < months[0])
             spark.sql("DROP TABLE IF EXISTS lake.bench.baseline_state")
-            writer = latest_of(before, cfg).writeTo("lake.bench.baseline_state").using("iceberg")
-            for key, value in self.props["lake.bench.baseline_state"].items():
-                writer = writer.tableProperty(key, value)
-            writer.create()
+            self._create(latest_of(before, cfg), "lake.bench.baseline_state")
             state = "lake.bench.baseline_state"
         for month in months:
             recs = self.records(month)
@@ -211,12 +209,8 @@ class Baseline:
             rows = self._step(recs, seed, month_index(F.lit(month)))
             rows = rows.localCheckpoint(eager=True)
             if not spark.catalog.tableExists("lake.bench.baseline"):
-                for table, partitioned in (("lake.bench.baseline", True), ("lake.bench.baseline_state", False)):
-                    writer = rows.writeTo(table).using("iceberg")
-                    writer = writer.partitionedBy(F.col(k.month)) if partitioned else writer
-                    for key, value in self.props[table].items():
-                        writer = writer.tableProperty(key, value)
-                    writer.create()
+                self._create(rows, "lake.bench.baseline", partition_by=k.month)
+                self._create(rows, "lake.bench.baseline_state")
                 state = "lake.bench.baseline_state"
                 continue
             if corrected:
@@ -224,6 +218,16 @@ class Baseline:
             else:
                 rows.writeTo("lake.bench.baseline").append()
             self.io.merge(rows, state, [k.account])
+
+    def _create(self, df, table: str, partition_by: str | None = None) -> None:
+        from pyspark.sql import functions as F
+
+        writer = df.writeTo(table).using("iceberg")
+        if partition_by:
+            writer = writer.partitionedBy(F.col(partition_by))
+        for key, value in self.props[table].items():
+            writer = writer.tableProperty(key, value)
+        writer.create()
 
     def _step(self, recs, seed, month_idx):
         """This month's rows: the new values at position 0, then the seed's arrays shifted by the gap."""

@@ -293,9 +293,7 @@ class AccountSummary:
             .agg(F.min(MONTH_INDEX).alias("_from"), F.count(F.lit(1)).alias("_changed"))
             .localCheckpoint(eager=True)
         )
-        first, n_changed, n_accounts = affected.agg(
-            F.min("_from"), F.coalesce(F.sum("_changed"), F.lit(0)), F.count(F.lit(1))
-        ).first()
+        first, n_changed = affected.agg(F.min("_from"), F.sum("_changed")).first()
         if first is None:
             return RunResult("backfill", 0, rejected.count(), 0, 0, 0)
         # Each affected account is rebuilt from its earliest changed month X, which needs its records from
@@ -306,32 +304,20 @@ class AccountSummary:
         rows = build_rows(window, self.cfg).withColumn(MONTH_INDEX, month_index(F.col(k.month)))
         rows = rows.join(F.broadcast(affected), k.account).where(F.col(MONTH_INDEX) >= F.col("_from"))
         rows = rows.select(*summary_columns(self.cfg))
-        # Every affected account has a row (its changed record), the earliest of them in month `first`.
-        return self._write("backfill", rows, rejected.count(), 0, n_changed, (n_accounts, month_text(first)))
+        return self._write("backfill", rows, rejected.count(), 0, n_changed)
 
-    def _write(
-        self,
-        mode: str,
-        rows: DataFrame,
-        rejected: int,
-        skipped: int,
-        records: int,
-        known: tuple[int, str] | None = None,
-    ) -> RunResult:
+    def _write(self, mode: str, rows: DataFrame, rejected: int, skipped: int, records: int) -> RunResult:
         """MERGE the rebuilt rows into the summary, then their newest rows into ``latest_summary``.
 
         The rows are checkpointed first: they are computed from these tables (``latest_summary`` seeds,
         the summary's keys), and writing a table invalidates cached plans that read it, so a lazily
         recomputed frame would see its own output. (Their newest rows are derived from the checkpoint,
-        so they need none of their own.) ``known`` is (accounts, earliest month) when the caller has them.
+        so they need none of their own.)
         Both MERGEs are keyed, so a re-run after a failure between them converges instead of duplicating.
         """
         k = self.cfg.keys
         rows = rows.localCheckpoint(eager=True)
-        if known is None:
-            n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).first()
-        else:
-            (accounts, first_month), n = known, rows.count()
+        n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).first()
         if n == 0:
             return RunResult(mode, records, rejected, skipped, 0, 0)
         self.io.merge(rows, self.tables.summary, [k.account, k.month], target_filter=f"t.{k.month} >= '{first_month}'")

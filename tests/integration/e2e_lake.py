@@ -14,8 +14,8 @@ from pathlib import Path
 from spark_apps.sample_data import FaultRates, generate
 
 BATCH_DATE = "2026-02-01"
-# The modules whose tests read this lake: `make test` runs them on one pytest-xdist worker, in this
-# order, so the lake is built once (tests/conftest.py; a test elsewhere asking for `e2e` is an error).
+# The modules whose tests read this lake: `make test` runs them on one pytest-xdist worker, so the
+# lake is built once (tests/conftest.py; a test elsewhere asking for `e2e` is an error).
 MODULES = ("tests/integration/test_end_to_end.py", "tests/integration/test_lakehouse_ui.py")
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 

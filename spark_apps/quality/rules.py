@@ -162,20 +162,32 @@ def unique_rows(df: DataFrame, check: UniquenessCheck) -> int:
 
 
 def with_duplicate_flags(df: DataFrame, suite: TableSuite, duplicate_rows: dict[str, int]) -> DataFrame:
-    """``_dup_<name>`` on rows whose key occurs more than once, per uniqueness check. The duplicate keys
-    (from one frequency aggregation) are joined back by broadcast when the measured number of duplicate
-    rows says they are few, by a shuffle join otherwise."""
+    """``_dup_<name>`` on rows whose key occurs more than once, per uniqueness check.
+
+    ``duplicate_rows`` is what the check measured (rows failing it). When that is 0 no row is flagged
+    and nothing is computed. Otherwise the duplicate keys come from one frequency aggregation, computed
+    here once (a local checkpoint, eager) so that every later action on the flagged frame (counts, the
+    valid and the quarantined writes) joins with them instead of re-aggregating the keys; they are joined
+    back by broadcast when the measured number says they are few, by a shuffle join otherwise.
+    """
     out = df
     for check in suite.checks:
-        if isinstance(check, UniquenessCheck):
-            dups = (
-                _frequencies(df, check)
-                .where(F.col("count") > 1)
-                .select(*check.columns, F.lit(True).alias(helper_column(check)))
-            )
-            if duplicate_rows.get(check.name, 0) <= BROADCAST_DUPLICATE_KEYS:
-                dups = F.broadcast(dups)
-            out = out.join(dups, list(check.columns), "left")
+        if not isinstance(check, UniquenessCheck):
+            continue
+        flag = helper_column(check)
+        failing = duplicate_rows.get(check.name)
+        if failing == 0:
+            out = out.withColumn(flag, F.lit(None).cast("boolean"))
+            continue
+        dups = (
+            _frequencies(df, check)
+            .where(F.col("count") > 1)
+            .select(*check.columns, F.lit(True).alias(flag))
+            .localCheckpoint(eager=True)
+        )
+        if (failing or 0) <= BROADCAST_DUPLICATE_KEYS:
+            dups = F.broadcast(dups)
+        out = out.join(dups, list(check.columns), "left")
     return out
 
 

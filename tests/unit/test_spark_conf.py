@@ -56,3 +56,17 @@ def test_user_conf_wins_and_booleans_are_spark_style():
 
     assert conf["spark.sql.shuffle.partitions"] == "2"
     assert conf["spark.ui.enabled"] == "false"
+
+
+def test_generated_methods_stay_within_what_hotspot_compiles_unless_the_user_says_otherwise():
+    # given: the shipped environments, and one whose user conf sets its own limit
+    shipped = [spark_conf(load_env(name)) for name in ("dev", "test", "prod", "kubernetes")]
+    env = load_env("test")
+    env.spark.conf["spark.sql.codegen.hugeMethodLimit"] = 65535
+
+    # when: the conf is derived
+    overridden = spark_conf(env)
+
+    # then: whole-stage code over HotSpot's 8,000-byte JIT limit falls back, and the user's value wins
+    assert {c["spark.sql.codegen.hugeMethodLimit"] for c in shipped} == {"8000"}
+    assert overridden["spark.sql.codegen.hugeMethodLimit"] == "65535"

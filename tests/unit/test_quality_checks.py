@@ -184,6 +184,32 @@ def test_split_sends_failing_rows_to_quarantine_with_rule_names(spark, orders, c
     assert valid.count() + invalid.count() == orders.count()
 
 
+def test_split_after_a_clean_uniqueness_measure_needs_no_key_frequencies(spark, orders, table_io, test_env):
+    # given ids made unique, and the gate's own measurement of them
+    unique_ids = orders.where("customer IS NULL OR customer <> 14")
+    suite = suite_of({"name": "unique_id", "kind": "uniqueness", "columns": ["id"]})
+    checked = QualityGate(table_io, test_env, "r", AS_OF).check(suite, unique_ids)
+    # when split
+    valid, invalid = checked.split()
+    # then every row continues, and the split's plan holds no aggregation of the keys
+    assert [r.rows_failed for r in checked.results] == [0]
+    assert (valid.count(), invalid.count()) == (7, 0)
+    assert "Aggregate" not in valid._jdf.queryExecution().optimizedPlan().toString()
+
+
+def test_split_flags_measured_duplicates_from_keys_computed_once(spark, orders, table_io, test_env):
+    # given the duplicate id 5, measured by the gate
+    suite = suite_of({"name": "unique_id", "kind": "uniqueness", "columns": ["id"]})
+    checked = QualityGate(table_io, test_env, "r", AS_OF).check(suite, orders)
+    # when split
+    valid, invalid = checked.split()
+    # then both rows of id 5 are quarantined, and the split reads the duplicate keys from a checkpoint
+    assert [r.rows_failed for r in checked.results] == [2]
+    assert sorted((r["id"], r["_failed_rules"]) for r in invalid.collect()) == [(5, ["unique_id"])] * 2
+    assert valid.count() == 6
+    assert "Aggregate" not in valid._jdf.queryExecution().optimizedPlan().toString()
+
+
 def test_check_names_a_column_the_table_lacks(spark, orders, table_io, test_env):
     suite = suite_of({"name": "c", "kind": "completeness", "column": "nope"})
     with pytest.raises(ValueError, match=r"raw.orders names columns the table lacks: \['nope'\]"):

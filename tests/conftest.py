@@ -54,18 +54,21 @@ def pytest_xdist_make_scheduler(config, log):
 
     class OneWorkerPerLake(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
+            path = _module(nodeid)
             return "e2e-lake" if path in MODULES else path
 
     return OneWorkerPerLake(config, log)
 
 
+def _module(nodeid: str) -> str:
+    """The test file of a node id (``tests/x/test_y.py::test_z`` → ``tests/x/test_y.py``)."""
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(items) -> None:
     from tests.integration.e2e_lake import MODULES
 
-    strays = [
-        i.nodeid for i in items if "e2e" in getattr(i, "fixturenames", ()) and i.nodeid.split("::")[0] not in MODULES
-    ]
+    strays = [i.nodeid for i in items if "e2e" in getattr(i, "fixturenames", ()) and _module(i.nodeid) not in MODULES]
     if strays:
         raise pytest.UsageError(f"tests using the e2e lake outside e2e_lake.MODULES (they would rebuild it): {strays}")
 

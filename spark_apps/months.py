@@ -13,7 +13,7 @@ MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 def month_number(text: str) -> int:
     """``YYYY-MM`` → months since year 0; a clear error for anything else."""
-    if not re.match(MONTH_PATTERN, text or ""):
+    if not re.fullmatch(MONTH_PATTERN, text or ""):
         raise ValueError(f"month must look like YYYY-MM, got {text!r}")
     return int(text[:4]) * 12 + int(text[5:7]) - 1
 

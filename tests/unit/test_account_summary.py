@@ -9,17 +9,21 @@ import pytest
 from chispa import assert_df_equality
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyspark.sql import functions as F
 
 from spark_apps.account_summary import (
+    SORT_AGGREGATE,
     build_rows,
     latest_from_records,
     latest_of,
+    month_index,
     seed_from,
     split_records,
 )
 from spark_apps.config import ConfigError, load_summary_config
 from spark_apps.months import add_months, month_number, month_text
 from spark_apps.sample_data import account_snapshots
+from spark_apps.session import sql_conf
 from tests.account_summary_helpers import comparable, source_frame
 from tests.account_summary_oracle import expected_summary
 
@@ -58,6 +62,46 @@ def test_months_are_numbered_so_gaps_are_subtraction():
     assert add_months("2024-11", 3) == "2025-02"
     with pytest.raises(ValueError, match="YYYY-MM"):
         month_number("2024-13")
+
+
+def test_the_month_column_accepts_exactly_what_month_number_accepts(spark):
+    # Given well-formed months and near misses (whitespace, signs, other digits, a trailing newline)
+    texts = [
+        "2024-01",
+        "2024-12",
+        "0999-07",
+        "2024-13",
+        "2024-00",
+        "24-01",
+        " 2024-01",
+        "2024-1 ",
+        "2024/01",
+        "2024-01\n",
+        "+024-01",
+        "2024-001",
+        "２０２４-01",
+        "2024-0١",
+        "",
+        None,
+    ]
+
+    # When the Spark column numbers them
+    got = {
+        r["t"]: r["i"]
+        for r in spark.createDataFrame([(t,) for t in texts], "t string")
+        .select("t", month_index(F.col("t")).alias("i"))
+        .collect()
+    }
+
+    # Then it agrees with the Python function, null where that raises
+    def python(text):
+        try:
+            return month_number(text)
+        except ValueError:
+            return None
+
+    assert got == {t: python(t) for t in texts}
+    assert got["2024-01"] == 2024 * 12 and got["0999-07"] == 999 * 12 + 6
 
 
 def test_position_zero_is_the_month_and_gaps_stay_null(spark):
@@ -138,6 +182,38 @@ def test_a_new_account_arriving_with_several_months_needs_no_seed(spark):
     rows = comparable(build_rows(new, CFG, seed), CFG)
 
     assert rows[(9, "2024-02")]["payment_rating_history"] == ["2", "1", None, None]
+
+
+def test_the_arrays_stream_through_the_latest_wins_sort_with_no_second_sort(spark):
+    # Given records straight from the latest-wins window
+    good, _ = split_records(source_frame(spark, [snap(1, "2024-01"), snap(1, "2024-03"), snap(2, "2024-02")]), CFG)
+
+    # When the rows and latest_summary are planned as the summary's modes plan them
+    with sql_conf(spark, SORT_AGGREGATE):
+        plans = [
+            df._jdf.queryExecution().executedPlan().toString()
+            for df in (build_rows(good, CFG), latest_from_records(good, CFG))
+        ]
+
+    # Then each has the window's one shuffle and one sort, aggregated by a sort aggregate that reuses them
+    for plan in plans:
+        assert plan.count("Exchange hashpartitioning") == 1, plan
+        assert plan.count("Sort [") == 1, plan
+        assert "SortAggregate" in plan and "ObjectHashAggregate" not in plan, plan
+
+
+def test_sql_conf_holds_only_inside_its_block(spark):
+    key = "spark.sql.execution.useObjectHashAggregateExec"
+    spark.conf.unset(key)
+    with sql_conf(spark, {key: "false"}):
+        assert spark.conf.get(key) == "false"
+    assert spark.conf.get(key) == "true"  # Spark's default again, not a leftover
+
+    partitions = "spark.sql.shuffle.partitions"
+    session_value = spark.conf.get(partitions)
+    with pytest.raises(RuntimeError), sql_conf(spark, {partitions: "7"}):
+        raise RuntimeError("a failing step")
+    assert spark.conf.get(partitions) == session_value
 
 
 def test_latest_from_records_equals_the_newest_summary_row(spark):

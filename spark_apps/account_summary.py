@@ -150,7 +150,8 @@ def account_histories(records: DataFrame, cfg: SummaryConfig, seed: DataFrame | 
     Gaps get entries with null values, so an entry's position is its month: the months back from any entry
     are the entries just before it, with no search. ``_padded`` prefixes N-1 empty entries so that every
     entry has N entries ending with it. Built by one aggregation over the records, which arrive sorted by
-    account and month from the latest-wins window, and native array functions (no lambdas, no collect).
+    account and month from the latest-wins window, and native array functions: no lambdas, nothing sent to
+    the driver.
     """
     k, h = cfg.keys, cfg.history_length
     entry_type = records.select(_entry(cfg).alias("e")).schema["e"].dataType

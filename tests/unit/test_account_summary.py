@@ -202,20 +202,6 @@ def test_the_arrays_stream_through_the_latest_wins_sort_with_no_second_sort(spar
         assert "SortAggregate" in plan and "ObjectHashAggregate" not in plan, plan
 
 
-def test_sql_conf_holds_only_inside_its_block(spark):
-    key = "spark.sql.execution.useObjectHashAggregateExec"
-    spark.conf.unset(key)
-    with sql_conf(spark, {key: "false"}):
-        assert spark.conf.get(key) == "false"
-    assert spark.conf.get(key) == "true"  # Spark's default again, not a leftover
-
-    partitions = "spark.sql.shuffle.partitions"
-    session_value = spark.conf.get(partitions)
-    with pytest.raises(RuntimeError), sql_conf(spark, {partitions: "7"}):
-        raise RuntimeError("a failing step")
-    assert spark.conf.get(partitions) == session_value
-
-
 def test_latest_from_records_equals_the_newest_summary_row(spark):
     records = [s.values for s in account_snapshots(12, 9, gap_rate=0.2, late_rate=0.1, seed=11)]
     good, _ = split_records(source_frame(spark, records), CFG)

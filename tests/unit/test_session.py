@@ -1,0 +1,23 @@
+"""The session helpers every job uses: runtime SQL settings scoped to a block."""
+
+from __future__ import annotations
+
+import pytest
+
+from spark_apps.session import sql_conf
+
+pytestmark = pytest.mark.spark
+
+
+def test_sql_conf_holds_only_inside_its_block(spark):
+    key = "spark.sql.execution.useObjectHashAggregateExec"
+    spark.conf.unset(key)
+    with sql_conf(spark, {key: "false"}):
+        assert spark.conf.get(key) == "false"
+    assert spark.conf.get(key) == "true"  # Spark's default again, not a leftover
+
+    partitions = "spark.sql.shuffle.partitions"
+    session_value = spark.conf.get(partitions)
+    with pytest.raises(RuntimeError), sql_conf(spark, {partitions: "7"}):
+        raise RuntimeError("a failing step")
+    assert spark.conf.get(partitions) == session_value

@@ -101,7 +101,11 @@ def split_records(source: DataFrame, cfg: SummaryConfig) -> tuple[DataFrame, Dat
     # arrays then streams through this shuffle and sort instead of doing its own.
     order = Window.partitionBy(k.account).orderBy(MONTH_INDEX, F.col(k.order).desc_nulls_last(), *tie_break)
     first_of_month = ~F.coalesce(F.lag(MONTH_INDEX).over(order) == F.col(MONTH_INDEX), F.lit(False))
-    records = typed.where(_placeable(cfg)).withColumn("_first", first_of_month).where("_first").drop("_first")
+    # Placeability is checked after the window, not before it: a filter before it would be pushed below any
+    # join on the source (the backfill's account selection) and parse the month of every source row instead of
+    # the selected ones. Unplaceable rows sort first in their account and never make a placeable row look late.
+    first = typed.withColumn("_first", first_of_month)
+    records = first.where(F.col("_first") & _placeable(cfg)).drop("_first")
     return records, rejected
 
 
@@ -207,7 +211,7 @@ def build_rows(records: DataFrame, cfg: SummaryConfig, seed: DataFrame | None = 
     months before the records.
     """
     histories = account_histories(records, cfg, seed)
-    entries = histories.select(cfg.keys.account, "_padded", F.posexplode("_months").alias("_pos", "_entry"))
+    entries = histories.select(cfg.keys.account, "_padded", F.posexplode_outer("_months").alias("_pos", "_entry"))
     entries = entries.where(F.col("_entry._row").isNotNull())
     return entries.select(*_summary_row(F.col("_entry"), F.col("_pos"), cfg)).select(*summary_columns(cfg))
 

@@ -153,6 +153,27 @@ def test_rows_without_a_usable_account_or_month_are_rejected_not_dropped(spark):
     assert sorted(r["report_month"] for r in rejected.collect()) == ["2024-02", "2024-13", "24-1"]
 
 
+def test_an_unplaceable_row_does_not_hide_the_placeable_rows_of_its_account(spark):
+    # Given one account with a broken month beside two deliveries of 2024-01 and one of 2024-02
+    # (placeability is checked after the latest-wins window, so the broken row is in that window)
+    records = [
+        snap(1, "2024-13", "9", ts="2024-12-30 00:00:00"),
+        snap(1, "2024-01", "1"),
+        snap(1, "2024-01", "2", ts="2024-02-05 00:00:00"),
+        snap(1, "2024-02", "3"),
+    ]
+
+    # When the records are split
+    good, rejected = split_records(source_frame(spark, records), CFG)
+
+    # Then each month keeps its latest delivery and only the broken row is rejected
+    assert sorted((r["report_month"], r["payment_rating_code"]) for r in good.collect()) == [
+        ("2024-01", "2"),
+        ("2024-02", "3"),
+    ]
+    assert [r["report_month"] for r in rejected.collect()] == ["2024-13"]
+
+
 def test_a_seed_supplies_the_months_before_the_new_records(spark):
     # Given an account summarised up to 2024-02, then records for 2024-03 and (after a gap) 2024-05
     before = [snap(1, "2024-01", "1"), snap(1, "2024-02", "2")]

@@ -41,8 +41,8 @@ SEED_INDEX = "_seed_month_index"
 def month_index(month: Column) -> Column:
     """``YYYY-MM`` → months since year 0 (``months.month_number`` as a column); null for anything else.
 
-    The shape is checked character by character rather than by a regex: this runs on every source row,
-    often below a join the optimizer pushed it under, and a regex costs several times more per row.
+    The shape is checked character by character rather than by a regex: an initial build runs this on
+    every source row, and a regex costs several times more per row.
     """
     digits = [F.substring(month, i, 1).between("0", "9") for i in (1, 2, 3, 4, 6, 7)]
     mm = F.substring(month, 6, 2).cast("int")

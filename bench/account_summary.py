@@ -135,10 +135,7 @@ def main() -> None:
     io.append(corrected, tables.source)
     # Like initial, the backfill runs --repeat times and the best counts; before each run both tables go back
     # to their snapshot before the first one (Iceberg's set_current_snapshot), so every run does the same work.
-    before = {
-        t: io.spark.table(f"{t}.snapshots").orderBy(F.col("committed_at").desc()).first()["snapshot_id"]
-        for t in (tables.summary, tables.latest)
-    }
+    before = {t: io.current_version(t) for t in (tables.summary, tables.latest)}
 
     backfill_times = []
     for _ in range(args.repeat):

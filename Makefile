@@ -25,9 +25,11 @@ export PYSPARK_PYTHON := $(BIN)/python
 export SPARK_VERSION := 3.5
 export PIPELINE_ENV ?= dev
 
-.PHONY: install package airflow-db demo ui test browser lint bench clean
+.PHONY: install package airflow-db demo ui test browser postgres lint bench clean
 
-install: $(STAMP)
+JVM_INDEX := $(CURDIR)/.jvm/resolved.json
+
+install: $(STAMP) $(JVM_INDEX)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +37,14 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# JVM packages (config/jvm_packages.yaml) the local environments name, resolved once from Maven Central by
+# Spark's own Ivy into .jvm/; tests and the demo then run offline (spark_apps/jvm_deps.py).
+$(JVM_INDEX): $(STAMP) config/jvm_packages.yaml $(wildcard config/environments/*.yaml)
+	@mkdir -p $(dir $(JVM_INDEX))
+	$(BIN)/python -m spark_apps.jvm_deps > $(dir $(JVM_INDEX))resolve.log 2>&1 || { tail -40 $(dir $(JVM_INDEX))resolve.log; exit 1; }
+	@tail -n +1 $(dir $(JVM_INDEX))resolve.log | grep -E "jar\(s\)|JVM cache"
+	@touch $(JVM_INDEX)
 
 # The archive every Spark backend ships with --py-files (versioned inside by spark_apps.__version__).
 # What Spark backends ship: the zip for --py-files, the wheel for Databricks libraries (both carry
@@ -87,8 +97,20 @@ ui: airflow-db
 # Two workers (pytest-xdist), a test file per worker at a time; the modules reading the end-to-end lake
 # share one worker (tests/conftest.py). Much of a worker's time is spent waiting on JVMs and Airflow.
 TEST_WORKERS ?= 2
-test: package browser
+test: package browser postgres
 	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+
+# PostgreSQL's server binaries for the warehouse tests: each test run starts a private trust-auth server
+# from them (tests/postgres_server.py), so no cluster has to be running or configured. Installed only
+# when missing, as root with apt-get (Debian's postgresql); otherwise say how.
+postgres: install
+	@$(BIN)/python -c "import sys; from tests.postgres_server import find_bindir; sys.exit(find_bindir() is None)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	    echo "installing Debian's postgresql for the warehouse tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq --no-install-recommends postgresql > /dev/null \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql > /dev/null; }; \
+	  else echo "PostgreSQL binaries not found: PostgreSQL tests will skip (sudo apt-get install postgresql)"; fi; }
 
 # Debian's Chromium for the headless-browser tests of the HTML reports (they skip without it, and fail
 # under CI=true). Installed only when missing, as root with apt-get; otherwise say how.

@@ -85,11 +85,15 @@ class SparkConfig(_Strict):
     python: Literal["current"] | None = Field(
         default=None, description="'current': drivers and workers use the interpreter running Airflow."
     )
-    iceberg_jar: Literal["bundled"] | None = Field(
-        default="bundled", description="'bundled': the Iceberg runtime jar shipped by a PyPI package."
+    jvm_packages: list[str] = Field(
+        default=["iceberg"], description="Names from config/jvm_packages.yaml this environment's Spark needs."
     )
-    jars: list[str] = []
-    packages: list[str] = []
+    jvm_source: Literal["cache", "maven"] = Field(
+        default="cache",
+        description="cache: the jars `make install` resolved into .jvm/ (offline); maven: spark.jars.packages.",
+    )
+    jars: list[str] = Field(default=[], description="Extra jar files or URIs, beside the jvm_packages.")
+    packages: list[str] = Field(default=[], description="Extra Maven coordinates, beside the jvm_packages.")
     conf: dict[str, str | int | float | bool] = {}
     py_files: str = "dist/spark_apps.zip"
     apps_root: str = Field(default="spark_apps/jobs", description="Folder or URI holding the job entry points.")
@@ -719,6 +723,26 @@ class TableSuite(_Strict):
         return layer_default
 
 
+class JvmPackages(_Strict):
+    """``config/jvm_packages.yaml``: every JVM dependency pinned by Maven coordinate, by name."""
+
+    packages: dict[str, str]
+    excludes: list[str] = Field(default=[], description="group:artifact never resolved (not served, not needed).")
+
+    @model_validator(mode="after")
+    def _coordinates(self) -> JvmPackages:
+        for name, coordinate in self.packages.items():
+            if len(coordinate.split(":")) != 3:
+                raise ValueError(f"packages.{name}: '{coordinate}' is not group:artifact:version")
+        for exclude in self.excludes:
+            if len(exclude.split(":")) != 2:
+                raise ValueError(f"excludes: '{exclude}' is not group:artifact")
+        return self
+
+    def coordinates(self, names: list[str]) -> list[str]:
+        return [self.packages[n] for n in names]
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -778,6 +802,15 @@ def _resolve_local(value: str | None) -> str | None:
     return str((PROJECT_ROOT / value).resolve())
 
 
+def load_jvm_packages() -> JvmPackages:
+    path = config_dir() / "jvm_packages.yaml"
+    return _validate(JvmPackages, _read_yaml(path), path)
+
+
+def environment_names() -> list[str]:
+    return sorted(p.stem for p in (config_dir() / "environments").glob("*.yaml"))
+
+
 def load_env(name: str | None = None) -> EnvConfig:
     """Load ``config/environments/<PIPELINE_ENV>.yaml`` (default ``dev``), validated."""
     env_name = name or os.environ.get(ENV_VAR, DEFAULT_ENV)
@@ -785,6 +818,10 @@ def load_env(name: str | None = None) -> EnvConfig:
     data = _read_yaml(path)
     data.setdefault("name", env_name)
     cfg = _validate(EnvConfig, data, path)
+    known = load_jvm_packages().packages
+    unknown = [n for n in cfg.spark.jvm_packages if n not in known]
+    if unknown:
+        raise ConfigError(f"{path}: spark.jvm_packages: {unknown} not in config/jvm_packages.yaml ({sorted(known)})")
     return cfg.model_copy(
         update={
             "lake": cfg.lake.model_copy(update={"root": _resolve_local(cfg.lake.root)}),

@@ -119,7 +119,8 @@ def check_batch(
     names in ``_failed_rules``. Returns the batch with those reasons, and the results (not yet enforced)."""
     valid = F.size("_reasons") == 0
     checked = gate.check(suite, batch.where(valid), batch_id)
-    ruled = drop_helpers(checked.flagged().withColumn("_reasons", ingest.reason_list(failure_reasons(suite))), suite)
+    reasons = ingest.reason_list(failure_reasons(suite, checked.errored))
+    ruled = drop_helpers(checked.flagged().withColumn("_reasons", reasons), suite)
     rejected = batch.where(~valid).withColumn("_failed_rules", F.array().cast("array<string>"))
     return rejected.unionByName(ruled), checked.results
 

@@ -7,29 +7,13 @@ to ``SparkSession.builder`` (tests, notebooks).
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
-from spark_apps.config import CatalogConfig, ConfigError, EnvConfig
+from spark_apps.config import CatalogConfig, EnvConfig, load_jvm_packages
+from spark_apps.jvm_deps import cached_jars
 
-ICEBERG_RUNTIME_PACKAGE = "snowpark_connect_deps_iceberg"
-ICEBERG_RUNTIME_GLOB = "iceberg-spark-runtime-3.5_2.12-*.jar"
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
 DELTA_EXTENSIONS = "io.delta.sql.DeltaSparkSessionExtension"
-
-
-def bundled_iceberg_jar() -> str:
-    """Path of the Iceberg Spark runtime jar that a PyPI package ships (Scala 2.12 build only)."""
-    spec = importlib.util.find_spec(ICEBERG_RUNTIME_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"spark.iceberg_jar: 'bundled' needs the PyPI package {ICEBERG_RUNTIME_PACKAGE} (run `make install`)"
-        )
-    jars = sorted(Path(next(iter(spec.submodule_search_locations)), "jars").glob(ICEBERG_RUNTIME_GLOB))
-    if not jars:
-        raise ConfigError(f"spark.iceberg_jar: no {ICEBERG_RUNTIME_GLOB} inside {ICEBERG_RUNTIME_PACKAGE}")
-    return str(jars[-1])
 
 
 def catalog_conf(catalog: CatalogConfig, table_format: str) -> dict[str, str]:
@@ -53,6 +37,32 @@ def catalog_conf(catalog: CatalogConfig, table_format: str) -> dict[str, str]:
     return conf
 
 
+def jvm_conf(env: EnvConfig) -> dict[str, str]:
+    """The jars of ``spark.jvm_packages``: local files from the cache, or coordinates for the cluster."""
+    packages = load_jvm_packages()
+    coordinates = packages.coordinates(env.spark.jvm_packages)
+    jars, maven = list(env.spark.jars), list(env.spark.packages)
+    if env.spark.jvm_source == "cache":
+        jars = cached_jars(coordinates) + jars
+    else:
+        maven = coordinates + maven
+    conf = {}
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    if maven:
+        conf["spark.jars.packages"] = ",".join(maven)
+        if packages.excludes:
+            conf["spark.jars.excludes"] = ",".join(packages.excludes)
+    return conf
+
+
+def maven_libraries(env: EnvConfig) -> list[dict]:
+    """The jvm_packages as Databricks cluster libraries (Jobs API ``maven`` entries, with the excludes)."""
+    packages = load_jvm_packages()
+    spec: dict = {"exclusions": list(packages.excludes)} if packages.excludes else {}
+    return [{"maven": {"coordinates": c, **spec}} for c in packages.coordinates(env.spark.jvm_packages)]
+
+
 def spark_conf(env: EnvConfig) -> dict[str, str]:
     """Every Spark setting the pipelines need; user ``spark.conf`` entries win."""
     conf: dict[str, str] = {
@@ -72,13 +82,7 @@ def spark_conf(env: EnvConfig) -> dict[str, str]:
     conf["spark.sql.extensions"] = extensions
     conf.update(catalog_conf(env.catalog, env.table_format))
 
-    jars = list(env.spark.jars)
-    if env.spark.iceberg_jar == "bundled" and env.table_format == "iceberg":
-        jars.insert(0, bundled_iceberg_jar())
-    if jars:
-        conf["spark.jars"] = ",".join(jars)
-    if env.spark.packages:
-        conf["spark.jars.packages"] = ",".join(env.spark.packages)
+    conf.update(jvm_conf(env))
     if env.spark.python == "current":
         conf["spark.pyspark.python"] = sys.executable
         conf["spark.pyspark.driver.python"] = sys.executable

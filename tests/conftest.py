@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 _SCRATCH = Path(tempfile.mkdtemp(prefix="lakehouse-tests-"))
 
@@ -123,14 +125,35 @@ POSTGRES_DSN_VAR = "PIPELINE_TEST_POSTGRES_DSN"
 
 
 @pytest.fixture(scope="session")
-def postgres_db() -> Iterator[str]:
-    """A throw-away database on the real PostgreSQL server ($PIPELINE_TEST_POSTGRES_DSN, default
-    127.0.0.1:5432 as postgres). Without a server the tests skip with the reason; under CI=true they fail."""
-    import uuid
+def postgres_server() -> Iterator[str]:
+    """The admin DSN of a real PostgreSQL: ``$PIPELINE_TEST_POSTGRES_DSN`` when set, else a private
+    trust-auth server started here from the installed binaries (tests/postgres_server.py) and stopped at
+    the end. Without binaries the tests skip with the reason; under CI=true they fail."""
+    given = os.environ.get(POSTGRES_DSN_VAR)
+    if given:
+        yield given
+        return
+    from tests.postgres_server import start_private_server
 
+    try:
+        server = start_private_server()
+    except (FileNotFoundError, RuntimeError) as exc:
+        message = f"no PostgreSQL to test against (set {POSTGRES_DSN_VAR}, or `make postgres`): {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield server.dsn
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_db(postgres_server) -> Iterator[str]:
+    """A throw-away database on the real PostgreSQL server of ``postgres_server``."""
     import psycopg
 
-    admin_dsn = os.environ.get(POSTGRES_DSN_VAR, "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin_dsn = postgres_server
     try:
         admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
@@ -146,12 +169,6 @@ def postgres_db() -> Iterator[str]:
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from airflow.sdk import BaseOperator
 
 from spark_apps.config import CONFIG_DIR_VAR, ENV_VAR, HOME_VAR, PROJECT_ROOT, EnvConfig, config_dir
-from spark_apps.spark_conf import spark_conf
+from spark_apps.spark_conf import maven_libraries, spark_conf
 
 # Same for every try of a task instance, so a retry re-attaches to the run instead of submitting another.
 IDEMPOTENCY_TOKEN = (
@@ -70,7 +70,7 @@ def spark_task(
         task_id=task_id,
         databricks_conn_id=env.spark.conn_id,
         spark_python_task={"python_file": application_path(env, app), "parameters": app_args},
-        libraries=db.libraries,
+        libraries=[*db.libraries, *maven_libraries(env)],
         run_name=f"{app}-{task_id}",
         idempotency_token=IDEMPOTENCY_TOKEN,
         polling_period_seconds=db.polling_period_seconds,

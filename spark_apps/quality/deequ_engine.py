@@ -1,16 +1,23 @@
-"""The Deequ engine: the same suite as a PyDeequ ``VerificationSuite``, for clusters whose Spark has the
-Deequ jar (``spark.jars.packages: com.amazon.deequ:deequ:2.0.x-spark-3.5``).
+"""The Deequ engine: the same suite as a PyDeequ ``VerificationSuite`` (Deequ 2.1.0-spark-3.5, pinned in
+``config/jvm_packages.yaml``), for every Spark whose classpath has the jar.
 
-``deequ_plan`` turns a suite into plain data — one Deequ ``Check`` per suite check, each with the PyDeequ
-method, its arguments, the assertion and the Deequ metric (name, instance) to read back — so what is
-built can be tested without the jar; ``DeequEngine.measure`` applies that plan to PyDeequ objects, runs
-it, and maps Deequ's metrics onto the shared ``Measurements``. Referential integrity and freshness use
-the helper columns of ``rules.prepare`` (a flag, an age), so both engines see the same inputs.
+``deequ_plan`` turns a suite into plain data — one Deequ ``Check`` per suite check, described by the
+check's name, with the PyDeequ method, its arguments and the assertion — so what is built can be tested
+without the JVM. ``DeequEngine.measure`` applies the plan, runs it, and reads each check's own constraint
+result from the JVM (its metric, or Deequ's message when there is none), so two checks on one column
+never read each other's metric. Referential integrity and freshness use the helper columns of
+``rules.prepare``, so both engines see the same inputs.
+
+Deequ's semantics are the reference for the native engine; the texts of Deequ's no-metric messages live
+here (``empty_state_message``, ``pattern_type_message``) so the native engine reports the same ones.
+Accepted values run as ``satisfies`` with the shared predicate: Deequ's ``isContainedIn`` escapes only
+quotes, so a backslash in a value would turn into an escape sequence.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,8 +39,11 @@ from spark_apps.config import (
 )
 from spark_apps.quality.results import Measurements
 from spark_apps.quality.rules import helper_column, predicate_sql
+from spark_apps.table_io import quote
 
 ROWS = "_rows"  # the implicit Size constraint every plan carries
+KEYED = "_keyed_"  # per uniqueness check: the share of rows with a key
+NULL_RATE = "_null_rate_"  # per anomaly column: its completeness
 DEEQU_CLASS = "com.amazon.deequ.VerificationSuite"
 
 
@@ -62,7 +72,6 @@ class DeequConstraint:
     method: str  # a pydeequ.checks.Check method
     args: tuple
     assertion: Assertion
-    metric: tuple[str, str]  # (Deequ metric name, instance) holding the measured value
     kwargs: tuple[tuple[str, str], ...] = ()
 
 
@@ -70,15 +79,10 @@ def _constraint(check, threshold: float) -> DeequConstraint:
     ge = Assertion("ge", threshold)
     name, level = check.name, check.level
     if isinstance(check, CompletenessCheck):
-        return DeequConstraint(name, level, "hasCompleteness", (check.column,), ge, ("Completeness", check.column))
+        return DeequConstraint(name, level, "hasCompleteness", (check.column,), ge)
     if isinstance(check, UniquenessCheck):
         cols = list(check.columns)
-        return DeequConstraint(name, level, "hasUniqueness", (cols,), ge, ("Uniqueness", ",".join(cols)))
-    if isinstance(check, AcceptedValuesCheck):
-        instance = f"{check.column} contained in {','.join(check.values)}"
-        return DeequConstraint(
-            name, level, "isContainedIn", (check.column, list(check.values)), ge, ("Compliance", instance)
-        )
+        return DeequConstraint(name, level, "hasUniqueness", (cols,), ge)
     if isinstance(check, PatternCheck) and not check.allow_null:
         return DeequConstraint(
             name,
@@ -86,44 +90,43 @@ def _constraint(check, threshold: float) -> DeequConstraint:
             "hasPattern",
             (check.column, check.pattern),
             ge,
-            ("PatternMatch", check.column),
             (("name", name),),
         )
     if isinstance(check, NonNegativeCheck):
-        instance = f"{check.column} is non-negative"
-        return DeequConstraint(name, level, "isNonNegative", (check.column,), ge, ("Compliance", instance))
+        return DeequConstraint(name, level, "isNonNegative", (check.column,), ge)
     if isinstance(check, PositiveCheck):
-        instance = f"{check.column} is positive"
-        return DeequConstraint(name, level, "isPositive", (check.column,), ge, ("Compliance", instance))
+        return DeequConstraint(name, level, "isPositive", (check.column,), ge)
     # PyDeequ's hasPattern has no isNullAllowed: a null-tolerant pattern is the same predicate via satisfies
-    if isinstance(check, RangeCheck | SqlCheck | ReferentialIntegrityCheck | PatternCheck):
-        return DeequConstraint(name, level, "satisfies", (predicate_sql(check), name), ge, ("Compliance", name))
+    if isinstance(check, AcceptedValuesCheck | RangeCheck | SqlCheck | ReferentialIntegrityCheck | PatternCheck):
+        return DeequConstraint(name, level, "satisfies", (predicate_sql(check), name), ge)
     if isinstance(check, FreshnessCheck):
         column = helper_column(check)
-        return DeequConstraint(
-            name, level, "hasMin", (column,), Assertion("le", high=check.max_age_days), ("Minimum", column)
-        )
+        return DeequConstraint(name, level, "hasMin", (column,), Assertion("le", high=check.max_age_days))
     if isinstance(check, RowCountCheck):
         low = None if check.min is None else float(check.min)
         high = None if check.max is None else float(check.max)
-        return DeequConstraint(name, level, "hasSize", (), Assertion("between", low, high), ("Size", "*"))
+        return DeequConstraint(name, level, "hasSize", (), Assertion("between", low, high))
     raise TypeError(f"no Deequ form for {check!r}")
 
 
 def deequ_plan(suite: TableSuite, layer_threshold: float) -> list[DeequConstraint]:
     """The Deequ checks for a suite: the row count, each check with its threshold as the assertion,
     and a completeness metric per null-rate anomaly column."""
-    plan = [DeequConstraint(ROWS, "warning", "hasSize", (), Assertion("any"), ("Size", "*"))]
+    plan = [DeequConstraint(ROWS, "warning", "hasSize", (), Assertion("any"))]
     plan += [_constraint(c, suite.threshold(c, layer_threshold)) for c in suite.checks]
+    for c in suite.checks:
+        if isinstance(c, UniquenessCheck):  # the rows with a key: Deequ's denominator for uniqueness
+            keyed = " OR ".join(f"{quote(k)} IS NOT NULL" for k in c.columns)
+            name = KEYED + c.name
+            plan.append(DeequConstraint(name, "warning", "satisfies", (keyed, name), Assertion("any")))
     for column in sorted({a.column for a in suite.anomalies if a.column}):
         plan.append(
             DeequConstraint(
-                f"_null_rate_{column}",
+                f"{NULL_RATE}{column}",
                 "warning",
                 "hasCompleteness",
                 (column,),
                 Assertion("any"),
-                ("Completeness", column),
             )
         )
     return plan
@@ -140,20 +143,83 @@ def build_checks(plan: Iterable[DeequConstraint], new_check) -> list:
     return checks
 
 
-def measurements_from_metrics(plan: Iterable[DeequConstraint], metrics: list[dict]) -> Measurements:
-    """Deequ's success metrics (``successMetricsAsJson``: entity, instance, name, value) → Measurements."""
-    by_key = {(m["name"], m["instance"]): m["value"] for m in metrics}
+@dataclass(frozen=True)
+class ConstraintOutcome:
+    """One Deequ check's constraint result: its metric value, or Deequ's message when it has none."""
+
+    value: float | None
+    message: str | None = None
+
+
+def measurements_from_outcomes(plan: Iterable[DeequConstraint], outcomes: dict[str, ConstraintOutcome]) -> Measurements:
+    """Per planned check (by name) what Deequ measured → Measurements: values, keyed rows of uniqueness
+    checks, null rates, and errors (no metric) with Deequ's message."""
     plan = list(plan)
-    rows = int(by_key.get(("Size", "*"), 0))
+    size = outcomes.get(ROWS, ConstraintOutcome(0.0)).value
+    rows = int(size or 0)
     values: dict[str, float | None] = {}
     null_rates: dict[str, float | None] = {}
+    checked: dict[str, int] = {}
+    errors: dict[str, str] = {}
     for c in plan:
-        value = by_key.get(c.metric)
-        if c.check.startswith("_null_rate_"):
-            null_rates[c.args[0]] = None if value is None else 1.0 - float(value)
-        elif c.check != ROWS:
-            values[c.check] = None if value is None else float(value)
-    return Measurements(rows, values, null_rates)
+        got = outcomes.get(c.check, ConstraintOutcome(None, f"Deequ returned no result for {c.check}"))
+        if c.check == ROWS:
+            continue
+        if c.check.startswith(NULL_RATE):
+            null_rates[c.args[0]] = None if got.value is None else 1.0 - got.value
+        elif c.check.startswith(KEYED):
+            checked[c.check[len(KEYED) :]] = round((got.value or 0.0) * rows)
+        else:
+            values[c.check] = got.value
+            if got.value is None and rows:
+                errors[c.check] = got.message or f"Deequ computed no metric for {c.check}"
+    return Measurements(rows, values, null_rates, checked, errors)
+
+
+def empty_state_message(check) -> str:
+    """Deequ's message for a check whose analyzer saw only nulls (an analyzer's Scala ``toString``)."""
+    if isinstance(check, UniquenessCheck):
+        analyzer = f"Uniqueness(List({', '.join(check.columns)}),None,None)"
+    elif isinstance(check, FreshnessCheck):
+        analyzer = f"Minimum({helper_column(check)},None,None)"
+    elif isinstance(check, NonNegativeCheck | PositiveCheck):
+        word = "non-negative" if isinstance(check, NonNegativeCheck) else "positive"
+        analyzer = f"Compliance({check.column} is {word},{predicate_sql(check)},None,List({check.column}),None)"
+    else:
+        analyzer = f"Compliance({check.name},{predicate_sql(check)},None,List(),None)"
+    return f"Empty state for analyzer {analyzer}, all input values were NULL."
+
+
+def pattern_type_message(column: str, data_type) -> str:
+    """Deequ's precondition failure for ``hasPattern`` on a column that is not a string."""
+    scala = re.sub(r"\(\)", "", repr(data_type)).replace("True", "true").replace("False", "false").replace(", ", ",")
+    return f"Expected type of column {column} to be StringType, but found {scala} instead!"
+
+
+def outcomes_from_result(result) -> dict[str, ConstraintOutcome]:
+    """Walk a JVM ``VerificationResult``: check description → its (only) constraint's metric or message."""
+    out: dict[str, ConstraintOutcome] = {}
+    checks = result.checkResults().values().iterator()
+    while checks.hasNext():
+        check_result = checks.next()
+        constraints = check_result.constraintResults().iterator()
+        while constraints.hasNext():
+            c = constraints.next()
+            metric = c.metric()
+            value = metric.get().value() if metric.isDefined() else None
+            if value is not None and value.isSuccess():
+                out[check_result.check().description()] = ConstraintOutcome(float(value.get()))
+            else:
+                message = c.message().get() if c.message().isDefined() else None
+                out[check_result.check().description()] = ConstraintOutcome(None, message)
+    return out
+
+
+def shutdown_callback_server(spark: SparkSession) -> None:
+    """Stop py4j's callback server if one runs (safe to call when none does)."""
+    gateway = spark.sparkContext._gateway
+    if gateway is not None and gateway.get_callback_server() is not None:
+        gateway.shutdown_callback_server()
 
 
 def deequ_available(spark: SparkSession) -> bool:
@@ -174,14 +240,19 @@ class DeequEngine:
 
     def measure(self, prepared: DataFrame, suite: TableSuite) -> Measurements:
         from pydeequ.checks import Check, CheckLevel
-        from pydeequ.verification import VerificationResult, VerificationSuite
+        from pydeequ.verification import VerificationSuite
 
         plan = deequ_plan(suite, self.layer_threshold)
         levels = {"error": CheckLevel.Error, "warning": CheckLevel.Warning}
-        checks = build_checks(plan, lambda level, desc: Check(self.spark, levels[level], desc))
-        run = VerificationSuite(self.spark).onData(prepared)
-        for check in checks:
-            run = run.addCheck(check)
-        result = run.run()
-        metrics = VerificationResult.successMetricsAsJson(self.spark, result)
-        return measurements_from_metrics(plan, metrics)
+        try:
+            checks = build_checks(plan, lambda level, desc: Check(self.spark, levels[level], desc))
+            run = VerificationSuite(self.spark).onData(prepared)
+            for check in checks:
+                run = run.addCheck(check)
+            result = run.run()
+        finally:
+            # PyDeequ's assertions are Python callbacks: py4j's callback server (a non-daemon thread)
+            # serves them and would keep the process alive after spark.stop(); PyDeequ restarts it for
+            # the next run.
+            shutdown_callback_server(self.spark)
+        return measurements_from_outcomes(plan, outcomes_from_result(result.verificationRun))

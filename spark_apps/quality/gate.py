@@ -47,7 +47,7 @@ def select_engine(io: TableIO, env: EnvConfig, layer_threshold: float):
     if wanted == "deequ" and not available:
         raise RuntimeError(
             "quality.engine is 'deequ' but the Deequ classes do not load: add "
-            "com.amazon.deequ:deequ:2.0.21-spark-3.5 to spark.packages (or spark.jars), or use 'auto'/'native'"
+            "deequ to spark.jvm_packages (config/jvm_packages.yaml), or use 'auto'/'native'"
         )
     if available:
         return DeequEngine(io.spark, layer_threshold)
@@ -64,13 +64,14 @@ class Checked:
     prepared: DataFrame
     results: list[CheckResult]
     columns: list[str]  # the checked frame's own columns, in order
+    errored: frozenset[str] = frozenset()  # checks with no metric: they pass no row they cover
 
     def flagged(self) -> DataFrame:
         """The prepared frame with duplicate flags and ``_failed_rules`` (names of the quarantining rules
         a row fails; empty when it passes)."""
         duplicates = {r.check_name: r.rows_failed for r in self.results if r.kind == "uniqueness"}
         return with_duplicate_flags(self.prepared, self.suite, duplicates).withColumn(
-            "_failed_rules", failed_rules(self.suite)
+            "_failed_rules", failed_rules(self.suite, self.errored)
         )
 
     def split(self) -> tuple[DataFrame, DataFrame]:
@@ -108,7 +109,9 @@ class QualityGate:
         )
         results = judge(suite, measured, layer_threshold, ctx)
         results += detect_anomalies(suite, measured, self._history(suite.table), ctx)
-        return Checked(suite, prepared, results, df.columns)
+        return Checked(
+            suite, prepared, results, df.columns, frozenset(measured.errors) if measured.rows else frozenset()
+        )
 
     # ------------------------------------------------------------------ history and recording
 

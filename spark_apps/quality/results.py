@@ -33,11 +33,17 @@ class QualityGateError(RuntimeError):
 @dataclass(frozen=True)
 class Measurements:
     """What an engine measured on one frame: the row count, each check's value (pass rate for
-    row-level checks, the newest row's age in days for freshness) and null rates for anomaly rules."""
+    row-level checks, the newest row's age in days for freshness) and null rates for anomaly rules.
+
+    ``checked`` holds the rows a check covers where that is not every row (uniqueness: the rows with a
+    key). ``errors`` holds the checks with no metric and Deequ's reason (a SQL predicate null on every
+    row, keys all null, a pattern on a non-string column, ages all null): such a check fails."""
 
     rows: int
     values: dict[str, float | None] = field(default_factory=dict)
     null_rates: dict[str, float | None] = field(default_factory=dict)
+    checked: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ def judge(suite: TableSuite, m: Measurements, layer_threshold: float, ctx: RunCo
             age = m.values.get(check.name)
             ok = age is not None and age <= check.max_age_days
             message = (
-                "no values to judge freshness by"
+                m.errors.get(check.name, "no values to judge freshness by")
                 if age is None
                 else f"newest {check.column} is {age:.2f} days old (limit {check.max_age_days:g})"
             )
@@ -144,15 +150,33 @@ def judge(suite: TableSuite, m: Measurements, layer_threshold: float, ctx: RunCo
                     message=message,
                 )
             )
+        elif m.rows and check.name in m.errors:
+            # no metric (Deequ's constraint Failure): nothing covered passed, so every covered row failed
+            checked = m.checked.get(check.name, m.rows)
+            base["rows_checked"] = checked
+            results.append(
+                CheckResult(
+                    **base,
+                    metric_name="pass_rate",
+                    metric_value=None,
+                    pass_rate=0.0,
+                    rows_failed=checked,
+                    status=_status(False, 0.0, threshold, check.level),
+                    message=m.errors[check.name],
+                )
+            )
         else:
+            # an empty frame is judged by row_count checks; a ratio over no rows passes vacuously
+            checked = m.checked.get(check.name, m.rows)
+            base["rows_checked"] = checked
             rate = m.values.get(check.name)
             rate = 1.0 if m.rows == 0 or rate is None else rate
-            failed = round((1.0 - rate) * m.rows)
+            failed = round((1.0 - rate) * checked)
             status = _status(failed == 0, rate, threshold, check.level)
             message = (
                 "no rows to check"
                 if m.rows == 0
-                else f"{failed} of {m.rows} rows failed; pass rate {_pct(rate)}"
+                else f"{failed} of {checked} rows failed; pass rate {_pct(rate)}"
                 + (f" {'<' if rate < threshold else '>='} threshold {_pct(threshold)}" if failed else "")
             )
             results.append(

@@ -3,14 +3,17 @@ columns and the row split, so every path applies one definition.
 
 The predicates are Deequ's own (``Check.scala`` / the analyzers), so both engines agree:
 - completeness: the value is not null;
-- uniqueness: the row's key (at least one column non-null) occurs exactly once; rows whose key is
-  all null never count as unique (Deequ's ``Uniqueness`` = values seen once / all rows);
+- uniqueness: over the rows whose key has at least one non-null column (Deequ's frequency basis and
+  denominator), the key occurs exactly once; a row whose key is all null is outside the check (it
+  neither passes nor fails it: completeness checks judge nulls), and with no such row at all there is
+  no metric;
 - accepted values: null, or one of the values;
 - pattern: the regex is found in the value (``regexp_extract(...) != ''``); null fails unless
   ``allow_null`` (Deequ's ``isNullAllowed``);
 - range: null, or within [min, max];
-- non-negative / positive: ``COALESCE(CAST(c AS DECIMAL(20,10)), 0.0) >= 0`` / ``(…, 1.0) > 0``: null passes;
-- sql: the predicate is true (null fails);
+- non-negative / positive: ``COALESCE(CAST(c AS DOUBLE), 0.0) >= 0`` / ``(…, 1.0) > 0`` (Deequ 2.1's text):
+  null passes, NaN and +Infinity pass (Spark orders NaN above every number);
+- sql: the predicate is true (null fails); null on every row gives no metric;
 - referential integrity: every key column null, or the key exists in the reference table;
 - freshness: the newest value is at most ``max_age_days`` before the run's date (table level);
 - row count: the number of rows is within [min, max] (table level).
@@ -65,9 +68,9 @@ def predicate_sql(check) -> str | None:
         bounds.append(f"{c} <= {check.max!r}" if check.max is not None else None)
         return f"{c} IS NULL OR ({' AND '.join(b for b in bounds if b)})"
     if isinstance(check, NonNegativeCheck):
-        return f"COALESCE(CAST({quote(check.column)} AS DECIMAL(20,10)), 0.0) >= 0"
+        return f"COALESCE(CAST({quote(check.column)} AS DOUBLE), 0.0) >= 0"
     if isinstance(check, PositiveCheck):
-        return f"COALESCE(CAST({quote(check.column)} AS DECIMAL(20,10)), 1.0) > 0"
+        return f"COALESCE(CAST({quote(check.column)} AS DOUBLE), 1.0) > 0"
     if isinstance(check, SqlCheck):
         return check.predicate
     if isinstance(check, ReferentialIntegrityCheck):
@@ -124,7 +127,7 @@ def prepare(
     """``df`` plus the helper columns its checks need, computed once for metrics and split alike:
     - referential integrity: ``_ri_<name>`` is true when the key exists in the reference table;
     - freshness: ``_age_<name>``, the row's age in days at ``as_of`` (its minimum is the table's age).
-    Uniqueness needs key frequencies instead: ``unique_rows`` for the metric, ``with_duplicate_flags``
+    Uniqueness needs key frequencies instead: ``unique_and_keyed_rows`` for the metric, ``with_duplicate_flags``
     for the split.
     """
     out = df
@@ -144,7 +147,8 @@ def prepare(
     return out
 
 
-def _any_key(check: UniquenessCheck) -> Column:
+def any_key(check: UniquenessCheck) -> Column:
+    """The row is inside a uniqueness check: at least one key column is set."""
     any_key = F.lit(False)
     for k in check.columns:
         any_key = any_key | F.col(k).isNotNull()
@@ -153,12 +157,14 @@ def _any_key(check: UniquenessCheck) -> Column:
 
 def _frequencies(df: DataFrame, check: UniquenessCheck) -> DataFrame:
     """Rows per key, over rows with at least one key column set (Deequ's frequency basis)."""
-    return df.where(_any_key(check)).groupBy(*check.columns).count()
+    return df.where(any_key(check)).groupBy(*check.columns).count()
 
 
-def unique_rows(df: DataFrame, check: UniquenessCheck) -> int:
-    """Rows whose key occurs exactly once: one aggregation reading only the key columns."""
-    return int(_frequencies(df, check).agg(F.sum((F.col("count") == 1).cast("long"))).first()[0] or 0)
+def unique_and_keyed_rows(df: DataFrame, check: UniquenessCheck) -> tuple[int, int]:
+    """Rows whose key occurs exactly once, and rows with a key (Deequ's denominator): one aggregation
+    reading only the key columns."""
+    row = _frequencies(df, check).agg(F.sum((F.col("count") == 1).cast("long")), F.sum("count")).first()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def with_duplicate_flags(df: DataFrame, suite: TableSuite, duplicate_rows: dict[str, int]) -> DataFrame:
@@ -191,11 +197,14 @@ def with_duplicate_flags(df: DataFrame, suite: TableSuite, duplicate_rows: dict[
     return out
 
 
-def passes(check) -> Column:
+def passes(check, errored: bool = False) -> Column:
     """True when a row satisfies a row-level check (never null), on a ``prepare``d frame (with
-    ``with_duplicate_flags`` for uniqueness)."""
+    ``with_duplicate_flags`` for uniqueness). A check that ``errored`` (no metric) passes no row it
+    covers, so the rows quarantined agree with its recorded failure."""
     if isinstance(check, UniquenessCheck):
-        return _any_key(check) & F.col(helper_column(check)).isNull()
+        return ~any_key(check) | (F.col(helper_column(check)).isNull() & F.lit(not errored))
+    if errored:
+        return F.lit(False)
     sql = predicate_sql(check)
     if sql is None:
         raise TypeError(f"check '{check.name}' ({check.kind}) is not row level")
@@ -211,14 +220,17 @@ def quarantining(suite: TableSuite) -> list:
     return suite.quarantining()
 
 
-def failed_rules(suite: TableSuite) -> Column:
+def failed_rules(suite: TableSuite, errored: frozenset[str] = frozenset()) -> Column:
     """The names of the quarantining rules a row fails, as an array (empty when it passes all)."""
-    return reason_list([F.when(~passes(c), F.lit(c.name)) for c in quarantining(suite)])
+    return reason_list([F.when(~passes(c, c.name in errored), F.lit(c.name)) for c in quarantining(suite)])
 
 
-def failure_reasons(suite: TableSuite) -> list[Column]:
+def failure_reasons(suite: TableSuite, errored: frozenset[str] = frozenset()) -> list[Column]:
     """Per quarantining rule, ``'<name>: <what must hold>'`` when the row fails it, else null."""
-    return [F.when(~passes(c), F.lit(f"{c.name}: expected {constraint_text(c)}")) for c in quarantining(suite)]
+    return [
+        F.when(~passes(c, c.name in errored), F.lit(f"{c.name}: expected {constraint_text(c)}"))
+        for c in quarantining(suite)
+    ]
 
 
 def helper_columns(suite: TableSuite) -> list[str]:

@@ -129,6 +129,13 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
         "PIPELINE_CONFIG_DIR": "/Workspace/Shared/lakehouse/config",
     }
     assert body["libraries"][0] == {"whl": "/Workspace/Shared/lakehouse/lakehouse_pipelines-0.1.0-py3-none-any.whl"}
+    # the Deequ jar CI runs, by the coordinate config/jvm_packages.yaml pins, with its excludes
+    assert body["libraries"][-1] == {
+        "maven": {
+            "coordinates": "com.amazon.deequ:deequ:2.1.0-spark-3.5",
+            "exclusions": ["software.amazon.glue:dqdl", "net.sourceforge.f2j:arpack_combined_all"],
+        }
+    }
     assert body["run_name"] == "build_processing-build_model"
     assert submit["auth"] == "Bearer dapi-test-token"
     gate_task = gate["body"]["spark_python_task"]

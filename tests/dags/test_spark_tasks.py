@@ -8,7 +8,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from lakehouse.spark_tasks import spark_task
 from spark_apps.config import PROJECT_ROOT as ROOT
 from spark_apps.config import load_env
-from spark_apps.spark_conf import bundled_iceberg_jar
+from spark_apps.spark_conf import spark_conf
 
 RUN_ARGS = ("--run-id", "{{ run_id }}", "--dag-id", "{{ ti.dag_id }}", "--task-id", "{{ ti.task_id }}")
 
@@ -26,7 +26,8 @@ def test_local_task_submits_the_app_with_jar_catalog_and_archive():
     cmd = build_command(op)
 
     assert cmd[:3] == ["spark-submit", "--master", "local[2]"]
-    assert f"spark.jars={bundled_iceberg_jar()}" in cmd
+    assert f"spark.jars={spark_conf(env)['spark.jars']}" in cmd
+    assert "org.apache.iceberg_iceberg-spark-runtime-3.5_2.12-1.10.0.jar" in spark_conf(env)["spark.jars"]
     assert "spark.sql.catalog.lake.type=hadoop" in cmd
     assert cmd[cmd.index("--py-files") + 1] == env.spark.py_files
     assert cmd[-11:] == [op.application, "--env", "test", *RUN_ARGS, "--source", "customers"]

@@ -23,8 +23,8 @@ from spark_apps.config import load_env
 from spark_apps.lineage import build_lineage
 from spark_apps.pii import REDACTED
 from tests.browser import DevTools, count_colour
-from tests.conftest import free_port
 from tests.integration.e2e_lake import AIRFLOW, BATCH_DATE, zone_tables
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 

@@ -1,5 +1,7 @@
-"""The Deequ engine without the Deequ jar: the checks it builds (methods, arguments, assertions), that
-each call binds to PyDeequ's real ``Check`` API, how Deequ's metrics map back, and the engine choice."""
+"""The Deequ engine's plan as data: the checks it builds (methods, arguments, assertions), that each
+call binds to PyDeequ's real ``Check`` API, how Deequ's per-check outcomes map back, and the engine
+choice. What Deequ itself computes is compared with the native engine in
+tests/integration/test_quality_engines.py."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import pytest
 from spark_apps.config import TableSuite
 from spark_apps.quality.deequ_engine import (
     Assertion,
+    ConstraintOutcome,
     DeequConstraint,
     build_checks,
     deequ_plan,
-    measurements_from_metrics,
+    measurements_from_outcomes,
 )
 
 SUITE = TableSuite.model_validate(
@@ -51,20 +54,15 @@ def test_plan_is_one_deequ_check_per_suite_check_with_its_threshold():
     plan = deequ_plan(SUITE, 0.9)
     # then every check maps to the Deequ constraint with the same semantics, and the metric to read back
     assert plan == [
-        DeequConstraint("_rows", "warning", "hasSize", (), Assertion("any"), ("Size", "*")),
-        DeequConstraint(
-            "customer_complete", "error", "hasCompleteness", ("customer",), GE90, ("Completeness", "customer")
-        ),
-        DeequConstraint(
-            "id_unique", "error", "hasUniqueness", (["id", "line"],), Assertion("ge", 0.99), ("Uniqueness", "id,line")
-        ),
+        DeequConstraint("_rows", "warning", "hasSize", (), Assertion("any")),
+        DeequConstraint("customer_complete", "error", "hasCompleteness", ("customer",), GE90),
+        DeequConstraint("id_unique", "error", "hasUniqueness", (["id", "line"],), Assertion("ge", 0.99)),
         DeequConstraint(
             "status_known",
             "error",
-            "isContainedIn",
-            ("status", ["open", "closed"]),
+            "satisfies",
+            ("`status` IS NULL OR `status` IN ('open', 'closed')", "status_known"),
             GE90,
-            ("Compliance", "status contained in open,closed"),
         ),
         DeequConstraint(
             "email_format",
@@ -72,7 +70,6 @@ def test_plan_is_one_deequ_check_per_suite_check_with_its_threshold():
             "hasPattern",
             ("email", "^.+@.+$"),
             GE90,
-            ("PatternMatch", "email"),
             (("name", "email_format"),),
         ),
         DeequConstraint(
@@ -81,7 +78,6 @@ def test_plan_is_one_deequ_check_per_suite_check_with_its_threshold():
             "satisfies",
             ("`email` IS NULL OR regexp_extract(`email`, '@', 0) != ''", "email_or_null"),
             GE90,
-            ("Compliance", "email_or_null"),
         ),
         DeequConstraint(
             "amount_range",
@@ -89,30 +85,27 @@ def test_plan_is_one_deequ_check_per_suite_check_with_its_threshold():
             "satisfies",
             ("`amount` IS NULL OR (`amount` >= 0.0 AND `amount` <= 100.0)", "amount_range"),
             GE90,
-            ("Compliance", "amount_range"),
         ),
-        DeequConstraint(
-            "amount_non_negative", "error", "isNonNegative", ("amount",), GE90, ("Compliance", "amount is non-negative")
-        ),
-        DeequConstraint("qty_positive", "warning", "isPositive", ("qty",), GE90, ("Compliance", "qty is positive")),
-        DeequConstraint(
-            "not_zero", "error", "satisfies", ("amount <> 0", "not_zero"), GE90, ("Compliance", "not_zero")
-        ),
+        DeequConstraint("amount_non_negative", "error", "isNonNegative", ("amount",), GE90),
+        DeequConstraint("qty_positive", "warning", "isPositive", ("qty",), GE90),
+        DeequConstraint("not_zero", "error", "satisfies", ("amount <> 0", "not_zero"), GE90),
         DeequConstraint(
             "known_customer",
             "error",
             "satisfies",
             ("(`customer` IS NULL) OR `_ri_known_customer` IS NOT NULL", "known_customer"),
             GE90,
-            ("Compliance", "known_customer"),
         ),
+        DeequConstraint("fresh", "error", "hasMin", ("_age_fresh",), Assertion("le", high=2.0)),
+        DeequConstraint("size", "error", "hasSize", (), Assertion("between", 1.0, 1000.0)),
         DeequConstraint(
-            "fresh", "error", "hasMin", ("_age_fresh",), Assertion("le", high=2.0), ("Minimum", "_age_fresh")
+            "_keyed_id_unique",
+            "warning",
+            "satisfies",
+            ("`id` IS NOT NULL OR `line` IS NOT NULL", "_keyed_id_unique"),
+            Assertion("any"),
         ),
-        DeequConstraint("size", "error", "hasSize", (), Assertion("between", 1.0, 1000.0), ("Size", "*")),
-        DeequConstraint(
-            "_null_rate_email", "warning", "hasCompleteness", ("email",), Assertion("any"), ("Completeness", "email")
-        ),
+        DeequConstraint("_null_rate_email", "warning", "hasCompleteness", ("email",), Assertion("any")),
     ]
 
 
@@ -154,51 +147,66 @@ def test_assertions_are_the_threshold_tests_deequ_calls_back():
     assert Assertion("between", None, 10.0)(-5.0)
 
 
-def test_deequ_metrics_map_onto_the_shared_measurements():
-    # given Deequ's success metrics, as successMetricsAsJson returns them
-    metrics = [
-        {"entity": "Dataset", "instance": "*", "name": "Size", "value": 8.0},
-        {"entity": "Column", "instance": "customer", "name": "Completeness", "value": 0.875},
-        {"entity": "Column", "instance": "id,line", "name": "Uniqueness", "value": 0.75},
-        {"entity": "Column", "instance": "status contained in open,closed", "name": "Compliance", "value": 0.875},
-        {"entity": "Column", "instance": "email", "name": "PatternMatch", "value": 0.75},
-        {"entity": "Column", "instance": "email", "name": "Completeness", "value": 0.875},
-        {"entity": "Column", "instance": "_age_fresh", "name": "Minimum", "value": 2.0},
-        {"entity": "Column", "instance": "not_zero", "name": "Compliance", "value": 0.75},
-    ]
-    m = measurements_from_metrics(deequ_plan(SUITE, 0.9), metrics)
+def test_deequ_outcomes_map_onto_the_shared_measurements():
+    # given: what Deequ returned per check (by description), one with no metric and Deequ's message
+    outcomes = {
+        "_rows": ConstraintOutcome(8.0),
+        "customer_complete": ConstraintOutcome(0.875),
+        "id_unique": ConstraintOutcome(0.75),
+        "_keyed_id_unique": ConstraintOutcome(0.5),
+        "status_known": ConstraintOutcome(0.875),
+        "email_format": ConstraintOutcome(0.75),
+        "email_or_null": ConstraintOutcome(0.5),
+        "_null_rate_email": ConstraintOutcome(0.875),
+        "fresh": ConstraintOutcome(2.0),
+        "not_zero": ConstraintOutcome(None, "Empty state for analyzer Compliance(not_zero,...), all input values..."),
+    }
+
+    # when: they are mapped
+    m = measurements_from_outcomes(deequ_plan(SUITE, 0.9), outcomes)
+
+    # then: values by check name (two checks on email keep their own), uniqueness covers the keyed rows
     assert m.rows == 8
     assert m.values["customer_complete"] == 0.875
-    assert m.values["id_unique"] == 0.75
-    assert m.values["status_known"] == 0.875
-    assert m.values["email_format"] == 0.75
+    assert (m.values["email_format"], m.values["email_or_null"]) == (0.75, 0.5)
+    assert m.values["id_unique"] == 0.75 and m.checked == {"id_unique": 4}
     assert m.values["fresh"] == 2.0
-    assert m.values["not_zero"] == 0.75
-    assert m.values["amount_range"] is None  # no metric: judged as "no value"
     assert m.null_rates == {"email": pytest.approx(0.125)}
+    # and a check without a metric is an error carrying Deequ's message, as is one Deequ never answered
+    assert m.errors["not_zero"].startswith("Empty state for analyzer Compliance(not_zero")
+    assert m.errors["amount_range"] == "Deequ returned no result for amount_range"
 
 
 @pytest.mark.spark
-def test_auto_engine_falls_back_to_native_without_the_jar_and_deequ_fails_clearly(table_io, test_env):
+def test_auto_picks_deequ_when_its_jar_loads_and_deequ_without_it_fails_clearly(table_io, test_env, monkeypatch):
+    from spark_apps.quality import gate
     from spark_apps.quality.deequ_engine import deequ_available
-    from spark_apps.quality.gate import select_engine
 
     def with_engine(name: str):
         return test_env.model_copy(update={"quality": test_env.quality.model_copy(update={"engine": name})})
 
-    assert deequ_available(table_io.spark) is False  # no Deequ jar on this machine
-    assert select_engine(table_io, with_engine("auto"), 0.9).name == "native"
-    deequ_env = with_engine("deequ")
-    with pytest.raises(RuntimeError, match=r"Deequ classes do not load: add com.amazon.deequ:deequ"):
-        select_engine(table_io, deequ_env, 0.9)
+    # given: the test session, whose classpath has the Deequ jar from the JVM cache
+    assert deequ_available(table_io.spark) is True
+    assert gate.select_engine(table_io, with_engine("auto"), 0.9).name == "deequ"
+    assert gate.select_engine(table_io, with_engine("native"), 0.9).name == "native"
+
+    # when: the classes do not load
+    monkeypatch.setattr(gate, "deequ_available", lambda spark: False)
+
+    # then: auto falls back to native, and deequ says what to add
+    assert gate.select_engine(table_io, with_engine("auto"), 0.9).name == "native"
+    with pytest.raises(RuntimeError, match=r"Deequ classes do not load: add deequ to spark.jvm_packages"):
+        gate.select_engine(table_io, with_engine("deequ"), 0.9)
 
 
-def test_cluster_configs_ship_the_deequ_build_pydeequ_drives():
-    from pydeequ.configs import DEEQU_MAVEN_COORD
+def test_every_environment_that_runs_deequ_ships_the_one_pinned_build():
+    from spark_apps.config import environment_names, load_env, load_jvm_packages
 
-    from spark_apps.config import load_env
+    deequ = load_jvm_packages().packages["deequ"]
+    envs = {name: load_env(name) for name in environment_names()}
 
-    prod, k8s, dbx = load_env("prod"), load_env("kubernetes"), load_env("databricks")
-    assert DEEQU_MAVEN_COORD in prod.spark.packages and prod.quality.engine == "deequ"
-    assert DEEQU_MAVEN_COORD in k8s.spark.packages
-    assert {"maven": {"coordinates": DEEQU_MAVEN_COORD}} in dbx.spark.databricks.libraries
+    assert deequ == "com.amazon.deequ:deequ:2.1.0-spark-3.5"
+    assert envs["prod"].quality.engine == "deequ" and envs["databricks"].quality.engine == "deequ"
+    for name, env in envs.items():
+        assert "deequ" in env.spark.jvm_packages, name
+        assert not [p for p in env.spark.packages if "deequ" in p], name  # no second, unpinned copy

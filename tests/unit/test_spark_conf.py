@@ -5,21 +5,55 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from spark_apps.config import CatalogConfig, load_env
-from spark_apps.spark_conf import ICEBERG_EXTENSIONS, bundled_iceberg_jar, catalog_conf, spark_conf
+import pytest
+
+from spark_apps.config import CatalogConfig, ConfigError, load_env, load_jvm_packages
+from spark_apps.jvm_deps import cached_jars
+from spark_apps.spark_conf import ICEBERG_EXTENSIONS, catalog_conf, maven_libraries, spark_conf
 
 
-def test_bundled_iceberg_jar_is_the_scala_2_12_runtime():
-    jar = Path(bundled_iceberg_jar())
+def test_every_pinned_package_is_one_coordinate_and_deequ_is_the_build_maven_central_serves():
+    packages = load_jvm_packages()
 
-    assert jar.is_file()
-    assert jar.name.startswith("iceberg-spark-runtime-3.5_2.12-")
+    assert packages.packages["deequ"] == "com.amazon.deequ:deequ:2.1.0-spark-3.5"
+    assert packages.packages["s3a"] == "org.apache.hadoop:hadoop-aws:3.3.4"  # pyspark 3.5.9's Hadoop
+    assert packages.packages["iceberg"].startswith("org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:")
+    assert packages.packages["delta"].startswith("io.delta:delta-spark_2.12:3.3.")
+    assert "software.amazon.glue:dqdl" in packages.excludes
 
 
-def test_dev_conf_puts_jar_catalog_and_interpreter_in_place():
+def test_the_resolved_cache_holds_each_local_package_with_its_dependencies():
+    # given: the cache `make install` filled
+    iceberg, deequ = (
+        cached_jars([load_jvm_packages().packages["iceberg"]]),
+        cached_jars([load_jvm_packages().packages["deequ"]]),
+    )
+
+    # then: real jar files, Iceberg's Scala 2.12 runtime alone, Deequ with its own dependencies
+    assert [Path(j).name for j in iceberg] == ["org.apache.iceberg_iceberg-spark-runtime-3.5_2.12-1.10.0.jar"]
+    assert Path(deequ[0]).name == "com.amazon.deequ_deequ-2.1.0-spark-3.5.jar"
+    assert len(deequ) > 1 and all(Path(j).is_file() for j in iceberg + deequ)
+    assert not [j for j in deequ if "dqdl" in j or "spark-core" in j]
+
+
+def test_a_coordinate_missing_from_the_cache_fails_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match=r"com.example:nothing:1.0 is not in the local JVM cache .*make install"):
+        cached_jars(["com.example:nothing:1.0"], tmp_path)
+
+
+def test_an_unknown_package_name_fails_at_load_naming_the_file(config_copy):
+    env_file = config_copy / "environments" / "dev.yaml"
+    env_file.write_text(env_file.read_text().replace("jvm_packages: [iceberg, deequ]", "jvm_packages: [iceberg, dequ]"))
+
+    with pytest.raises(ConfigError, match=r"dev.yaml: spark.jvm_packages: \['dequ'\] not in config/jvm_packages.yaml"):
+        load_env("dev")
+
+
+def test_dev_conf_puts_jars_catalog_and_interpreter_in_place():
     conf = spark_conf(load_env("dev"))
+    packages = load_jvm_packages().packages
 
-    assert conf["spark.jars"] == bundled_iceberg_jar()
+    assert conf["spark.jars"].split(",") == cached_jars([packages["iceberg"], packages["deequ"]])
     assert conf["spark.sql.extensions"] == ICEBERG_EXTENSIONS
     assert conf["spark.sql.catalog.lake"] == "org.apache.iceberg.spark.SparkCatalog"
     assert conf["spark.sql.catalog.lake.type"] == "hadoop"
@@ -31,11 +65,29 @@ def test_prod_conf_uses_packages_and_glue_not_local_jars():
     conf = spark_conf(load_env("prod"))
 
     assert "spark.jars" not in conf
-    assert "org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.0" in conf["spark.jars.packages"]
+    assert conf["spark.jars.packages"].split(",") == [
+        "org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.0",
+        "org.apache.iceberg:iceberg-aws-bundle:1.10.0",
+        "com.amazon.deequ:deequ:2.1.0-spark-3.5",
+    ]
+    assert conf["spark.jars.excludes"] == "software.amazon.glue:dqdl,net.sourceforge.f2j:arpack_combined_all"
     assert conf["spark.sql.catalog.lake.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
     assert conf["spark.sql.catalog.lake.io-impl"] == "org.apache.iceberg.aws.s3.S3FileIO"
     assert conf["spark.executor.instances"] == "4"
     assert "spark.pyspark.python" not in conf
+
+
+def test_databricks_gets_the_same_coordinates_as_maven_libraries():
+    libraries = maven_libraries(load_env("databricks"))
+
+    assert libraries == [
+        {
+            "maven": {
+                "coordinates": "com.amazon.deequ:deequ:2.1.0-spark-3.5",
+                "exclusions": ["software.amazon.glue:dqdl", "net.sourceforge.f2j:arpack_combined_all"],
+            }
+        }
+    ]
 
 
 def test_rest_catalog_conf():

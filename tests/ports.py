@@ -1,0 +1,11 @@
+"""Free loopback ports for the servers the tests start (moto, PostgreSQL, the Airflow API server)."""
+
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -50,7 +50,7 @@ def main() -> None:
     cfg = load_summary_config()
     env = load_env("dev")  # dev sizing: local[2], default driver memory settings of the dev env
     spark = build_session(env, "bench-account-summary", master="local[2]")
-    io = TableIO(spark, env.catalog.name)
+    io = TableIO.for_env(spark, env)
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lake.bench")
     table_props = {**cfg.table_properties, "format-version": "2"}  # every table here, the baseline's too
     props = ", ".join(f"'{k}'='{v}'" for k, v in table_props.items())

@@ -40,7 +40,7 @@ def main() -> None:
     landing = Path(scratch / "lake" / "landing")
     env = load_env("test")
     spark = build_session(env, "bench-processing", master="local[2]")
-    io = TableIO(spark, env.catalog.name)
+    io = TableIO.for_env(spark, env)
     rules = load_retail_rules()
 
     def ingest(date: str, sources: list[str]) -> None:

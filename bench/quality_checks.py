@@ -12,9 +12,11 @@ Input: an Iceberg table of --rows transactions-like rows (a few of every fault),
           (uniqueness needs a shuffle of its key columns, one aggregation per check, as in Deequ).
 - one_uniqueness: a suite of the `id_unique` check alone (1M distinct string keys): what exact
           uniqueness costs by itself, to set against the scan.
+- deequ:  the whole suite through PyDeequ on the real Deequ jar (a VerificationSuite), on the same table.
 Each runs --repeat times, alternating, on one warm SparkSession; the best of each counts. The last
-line is `name=value` pairs: `checks_vs_scan` (every check), `shareable_vs_scan` and
-`one_uniqueness_vs_scan`.
+line is `name=value` pairs: `checks_vs_scan` (every check, native), `shareable_vs_scan`,
+`one_uniqueness_vs_scan`, `native_s`, `deequ_s`, `native_vs_deequ` (native time / Deequ time: below 1,
+native is faster) and `disagreements` (check results that differ between the engines: must be 0).
 """
 
 from __future__ import annotations
@@ -67,13 +69,15 @@ def main() -> None:
     from pyspark.sql import functions as F
 
     from spark_apps.config import TableSuite, load_env
+    from spark_apps.quality.deequ_engine import shutdown_callback_server
     from spark_apps.quality.gate import QualityGate
+    from spark_apps.quality.results import disagreements
     from spark_apps.session import build_session
     from spark_apps.table_io import TableIO
 
     env = load_env("test")
     spark = build_session(env, "bench-quality", master="local[2]")
-    io = TableIO(spark, env.catalog.name)
+    io = TableIO.for_env(spark, env)
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lake.bench")
     id_ = F.col("id")
     rows = spark.range(args.rows).select(
@@ -99,7 +103,12 @@ def main() -> None:
     ).createOrReplace()
     table = spark.table("lake.bench.quality_input")
     suite = TableSuite.model_validate(SUITE)
-    gate = QualityGate(io, env, "bench", dt.datetime(2026, 1, 31))
+
+    def engine_env(name: str):
+        return env.model_copy(update={"quality": env.quality.model_copy(update={"engine": name})})
+
+    gate = QualityGate(io, engine_env("native"), "bench", dt.datetime(2026, 1, 31))
+    deequ_gate = QualityGate(io, engine_env("deequ"), "bench", dt.datetime(2026, 1, 31))
 
     def scan() -> float:
         start = time.perf_counter()
@@ -110,29 +119,34 @@ def main() -> None:
     one_unique = suite.model_copy(
         update={"checks": [c for c in suite.checks if c.name == "id_unique"], "anomalies": []}
     )
-    results = []
+    results: dict[str, list] = {}
 
-    def checks(which: TableSuite = suite) -> float:
-        nonlocal results
+    def checks(which: TableSuite = suite, by: QualityGate = gate) -> float:
         start = time.perf_counter()
-        results = gate.check(which, spark.table("lake.bench.quality_input")).results
+        results[by.env.quality.engine] = by.check(which, spark.table("lake.bench.quality_input")).results
         return time.perf_counter() - start
 
-    scan(), checks(one_unique), checks(shareable), checks()  # warm-up: JIT, catalog, file cache
-    scans, uniques, shared, runs = [], [], [], []
+    scan(), checks(one_unique), checks(shareable), checks(), checks(by=deequ_gate)  # warm-up: JIT, catalog, cache
+    scans, uniques, shared, runs, deequ_runs = [], [], [], [], []
     for _ in range(args.repeat):
         scans.append(scan())
         uniques.append(checks(one_unique))
         shared.append(checks(shareable))
         runs.append(checks())
-    for r in results:
+        deequ_runs.append(checks(by=deequ_gate))
+    for r in results["native"]:
         print(f"  {r.check_name:<20} {r.status:<8} pass_rate={r.pass_rate:.4f} {r.message}")
-    s, c, h, u = min(scans), min(runs), min(shared), min(uniques)
+    differ = disagreements(results["native"], results["deequ"])
+    for d in differ:
+        print(f"  DISAGREEMENT {d}")
+    s, c, h, u, q = min(scans), min(runs), min(shared), min(uniques), min(deequ_runs)
     print(
         f"rows={table.count()} checks={len(suite.checks)} scan_s={s:.2f} checks_s={c:.2f} shareable_s={h:.2f} "
         f"one_uniqueness_s={u:.2f} rows_per_s={args.rows / c:.0f} checks_vs_scan={c / s:.2f} "
-        f"shareable_vs_scan={h / s:.2f} one_uniqueness_vs_scan={u / s:.2f}"
+        f"shareable_vs_scan={h / s:.2f} one_uniqueness_vs_scan={u / s:.2f} native_s={c:.2f} deequ_s={q:.2f} "
+        f"native_vs_deequ={c / q:.2f} disagreements={len(differ)}"
     )
+    shutdown_callback_server(spark)
     spark.stop()
 
 

@@ -46,7 +46,7 @@ def main() -> None:
     generate(landing, small_date, 5_000, args.small_transactions, seed=2, faults=faults)
     env = load_env("test")
     spark = build_session(env, "bench-raw-ingest", master="local[2]")
-    io = TableIO(spark, env.catalog.name)
+    io = TableIO.for_env(spark, env)
     contract = load_contract_by_name("transactions")
 
     def floor() -> float:

@@ -268,6 +268,14 @@ class EnvConfig(_Strict):
     pii: PiiConfig = PiiConfig()
     alerts: AlertsConfig = AlertsConfig()
 
+    @model_validator(mode="after")
+    def _delta_catalog(self) -> EnvConfig:
+        if self.table_format == "delta" and self.catalog.type not in ("hadoop", "unity"):
+            raise ValueError("table_format 'delta' needs catalog type 'unity' (Databricks) or 'hadoop' (folders)")
+        if self.table_format == "delta" and self.catalog.type == "hadoop" and self.catalog.name != "spark_catalog":
+            raise ValueError("catalog.name: a Delta 'hadoop' catalog is Spark's session catalog: 'spark_catalog'")
+        return self
+
     def table(self, namespace: str, name: str) -> str:
         """Fully qualified table name, e.g. ``lake.raw.customers``."""
         return f"{self.catalog.name}.{namespace}.{name}"
@@ -811,12 +819,31 @@ def environment_names() -> list[str]:
     return sorted(p.stem for p in (config_dir() / "environments").glob("*.yaml"))
 
 
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _env_data(env_name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An environment's YAML; with ``extends: <other>`` it is the other's, overridden key by key."""
+    path = config_dir() / "environments" / f"{env_name}.yaml"
+    data = _read_yaml(path)
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if base in (*seen, env_name):
+        raise ConfigError(f"{path}: extends: '{base}' extends itself ({' -> '.join((*seen, env_name, base))})")
+    return _deep_merge(_env_data(str(base), (*seen, env_name)), data)
+
+
 def load_env(name: str | None = None) -> EnvConfig:
     """Load ``config/environments/<PIPELINE_ENV>.yaml`` (default ``dev``), validated."""
     env_name = name or os.environ.get(ENV_VAR, DEFAULT_ENV)
     path = config_dir() / "environments" / f"{env_name}.yaml"
-    data = _read_yaml(path)
-    data.setdefault("name", env_name)
+    data = _env_data(env_name)
+    data["name"] = env_name
     cfg = _validate(EnvConfig, data, path)
     known = load_jvm_packages().packages
     unknown = [n for n in cfg.spark.jvm_packages if n not in known]

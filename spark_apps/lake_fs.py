@@ -46,3 +46,16 @@ def write_text(spark: SparkSession, path: str, text: str) -> None:
         writer.flush()
     finally:
         out.close()
+
+
+def exists(spark: SparkSession, path: str) -> bool:
+    fs, hpath = _fs_and_path(spark, path)
+    return bool(fs.exists(hpath))
+
+
+def subfolders(spark: SparkSession, path: str) -> list[str]:
+    """Names of the folders directly under ``path`` (none when it does not exist)."""
+    fs, hpath = _fs_and_path(spark, path)
+    if not fs.exists(hpath):
+        return []
+    return sorted(s.getPath().getName() for s in fs.listStatus(hpath) if s.isDirectory())

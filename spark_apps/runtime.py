@@ -43,7 +43,7 @@ def start_job(app_name: str, args: argparse.Namespace, master: str | None = None
     return JobContext(
         env,
         spark,
-        TableIO(spark, env.catalog.name, env.table_format),
+        TableIO.for_env(spark, env),
         args.run_id,
         getattr(args, "task_id", None),
         getattr(args, "dag_id", None),

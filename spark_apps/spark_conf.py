@@ -14,13 +14,14 @@ from spark_apps.jvm_deps import cached_jars
 
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
 DELTA_EXTENSIONS = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 
 
 def catalog_conf(catalog: CatalogConfig, table_format: str) -> dict[str, str]:
     """``spark.sql.catalog.<name>.*`` for Iceberg (hadoop, glue, rest) or Delta (unity)."""
     prefix = f"spark.sql.catalog.{catalog.name}"
     if table_format == "delta":
-        # Databricks/Unity: tables resolve through the workspace catalog; nothing to register.
+        # the session catalog (spark_conf) or, on Databricks, the workspace's: nothing to register
         return {}
     conf = {prefix: "org.apache.iceberg.spark.SparkCatalog"}
     if catalog.type == "hadoop":
@@ -63,6 +64,11 @@ def maven_libraries(env: EnvConfig) -> list[dict]:
     return [{"maven": {"coordinates": c, **spec}} for c in packages.coordinates(env.spark.jvm_packages)]
 
 
+def table_formats(env: EnvConfig) -> set[str]:
+    """The table formats a session can use: the environment's own, and any whose jar it ships."""
+    return {env.table_format} | ({"iceberg", "delta"} & set(env.spark.jvm_packages))
+
+
 def spark_conf(env: EnvConfig) -> dict[str, str]:
     """Every Spark setting the pipelines need; user ``spark.conf`` entries win."""
     conf: dict[str, str] = {
@@ -78,8 +84,15 @@ def spark_conf(env: EnvConfig) -> dict[str, str]:
         # as the Spark docs advise for HotSpot.
         "spark.sql.codegen.hugeMethodLimit": "8000",
     }
-    extensions = DELTA_EXTENSIONS if env.table_format == "delta" else ICEBERG_EXTENSIONS
-    conf["spark.sql.extensions"] = extensions
+    formats = table_formats(env)
+    conf["spark.sql.extensions"] = ",".join(
+        ext for fmt, ext in (("iceberg", ICEBERG_EXTENSIONS), ("delta", DELTA_EXTENSIONS)) if fmt in formats
+    )
+    if "delta" in formats and env.catalog.type != "unity" and env.catalog.warehouse:
+        # Delta tables as folders under the warehouse, in Spark's session catalog (TableIO registers them)
+        conf.update(
+            {"spark.sql.catalog.spark_catalog": DELTA_CATALOG, "spark.sql.warehouse.dir": env.catalog.warehouse}
+        )
     conf.update(catalog_conf(env.catalog, env.table_format))
 
     conf.update(jvm_conf(env))

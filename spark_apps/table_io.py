@@ -16,6 +16,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from spark_apps import lake_fs
+
 DEFAULT_PROPERTIES = {"format-version": "2", "write.parquet.compression-codec": "zstd"}
 
 
@@ -37,6 +39,11 @@ def create_table_sql(
     """
     cols = ",\n  ".join(f"{quote(f.name)} {f.dataType.simpleString()}" for f in schema.fields)
     sql = f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n) USING {table_format}"
+    if table_format == "delta":
+        # Delta partitions by plain columns only (a transform such as months(d) would need a generated
+        # column the schema does not have), and reads only its own delta.* properties
+        partition_by = [p for p in partition_by if "(" not in p]
+        properties = {k: v for k, v in (properties or {}).items() if k.startswith("delta.")}
     if partition_by:
         sql += f"\nPARTITIONED BY ({', '.join(partition_by)})"
     props = {**(DEFAULT_PROPERTIES if table_format == "iceberg" else {}), **(properties or {})}
@@ -171,18 +178,53 @@ class CommitStats:
 
 
 class TableIO:
-    """Table operations against one catalog, in one table format."""
+    """Table operations against one catalog, in one table format.
 
-    def __init__(self, spark: SparkSession, catalog: str, table_format: str = "iceberg") -> None:
+    ``folders`` (Delta outside Databricks): the warehouse folder whose ``<namespace>.db/<table>`` Delta
+    folders are the catalog. Spark's session catalog forgets tables when its process ends, so every
+    table folder found is registered (by location) when the TableIO is made, and a table another
+    process created later is registered the first time ``exists`` asks for it.
+    """
+
+    def __init__(
+        self, spark: SparkSession, catalog: str, table_format: str = "iceberg", folders: str | None = None
+    ) -> None:
         self.spark = spark
         self.catalog = catalog
         self.table_format = table_format
+        self.folders = folders.rstrip("/") if folders else None
+        if self.folders:
+            for db in lake_fs.subfolders(spark, self.folders):
+                if db.endswith(".db"):
+                    for table in lake_fs.subfolders(spark, f"{self.folders}/{db}"):
+                        self._register(db[: -len(".db")], table)
+
+    @classmethod
+    def for_env(cls, spark: SparkSession, env) -> TableIO:
+        folders = env.catalog.warehouse if env.table_format == "delta" and env.catalog.type == "hadoop" else None
+        return cls(spark, env.catalog.name, env.table_format, folders)
+
+    def _register(self, namespace: str, table: str) -> bool:
+        """Register a Delta table folder in the session catalog; False when the folder holds no table."""
+        location = f"{self.folders}/{namespace}.db/{table}"
+        if not lake_fs.exists(self.spark, f"{location}/_delta_log"):
+            return False
+        self.spark.sql(
+            f"CREATE NAMESPACE IF NOT EXISTS {self.catalog}.{quote(namespace)} LOCATION '{self.folders}/{namespace}.db'"
+        )
+        self.spark.sql(f"CREATE TABLE IF NOT EXISTS {self.name(namespace, table)} USING delta LOCATION '{location}'")
+        return True
 
     def name(self, namespace: str, table: str) -> str:
         return f"{self.catalog}.{namespace}.{table}"
 
     def exists(self, table: str) -> bool:
-        return self.spark.catalog.tableExists(table)
+        if self.spark.catalog.tableExists(table):
+            return True
+        if self.folders:
+            _, namespace, name = table.rsplit(".", 2)
+            return self._register(namespace, name)
+        return False
 
     def ensure_table(
         self,
@@ -207,11 +249,8 @@ class TableIO:
     def replace_where(self, df: DataFrame, table: str, predicate: str) -> None:
         """Atomically delete the rows matching the SQL ``predicate`` and add ``df``: one commit, so a re-run
         of a batch replaces it and an empty batch still clears what an earlier run wrote.
-        Iceberg: overwrite-by-expression; Delta: ``replaceWhere``."""
-        if self.table_format == "delta":
-            df.write.format("delta").mode("overwrite").option("replaceWhere", predicate).saveAsTable(table)
-        else:
-            df.writeTo(table).overwrite(F.expr(predicate))
+        Overwrite-by-expression in both formats (Delta runs it as its ``replaceWhere``)."""
+        df.writeTo(table).overwrite(F.expr(predicate))
 
     def merge(
         self,

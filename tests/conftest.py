@@ -118,7 +118,22 @@ def spark(test_env) -> Iterator:
 def table_io(spark, test_env):
     from spark_apps.table_io import TableIO
 
-    return TableIO(spark, test_env.catalog.name)
+    return TableIO.for_env(spark, test_env)
+
+
+@pytest.fixture(scope="session")
+def delta_io(spark, test_env):
+    """Delta tables on the same session: the test environment ships the Delta jar, so its session has
+    both extensions and Spark's session catalog is Delta's (folders under the warehouse)."""
+    from spark_apps.table_io import TableIO
+
+    return TableIO(spark, "spark_catalog", "delta", folders=test_env.catalog.warehouse)
+
+
+@pytest.fixture(params=["iceberg", "delta"])
+def lake_io(request, table_io, delta_io):
+    """Each table format in turn: a test taking ``lake_io`` proves its behaviour on Iceberg and on Delta."""
+    return table_io if request.param == "iceberg" else delta_io
 
 
 POSTGRES_DSN_VAR = "PIPELINE_TEST_POSTGRES_DSN"

@@ -254,6 +254,32 @@ def detect_anomalies(
     return results
 
 
+COMPARED_FIELDS = ("metric_name", "pass_rate", "rows_checked", "rows_failed", "status", "message", "level", "threshold")
+
+
+def _same_number(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def disagreements(left: Sequence[CheckResult], right: Sequence[CheckResult]) -> list[str]:
+    """Where two engines' results on the same frame differ (``check.field: left=… right=…``); empty when
+    they agree on every check's metric value, pass rate, rows checked and failed, status and message."""
+    a, b = {r.check_name: r for r in left}, {r.check_name: r for r in right}
+    out = [f"{name}: only in one result set" for name in sorted(a.keys() ^ b.keys())]
+    for name in sorted(a.keys() & b.keys()):
+        x, y = a[name], b[name]
+        out += [
+            f"{name}.{f}: left={getattr(x, f)!r} right={getattr(y, f)!r}"
+            for f in COMPARED_FIELDS
+            if getattr(x, f) != getattr(y, f)
+        ]
+        if not _same_number(x.metric_value, y.metric_value):
+            out.append(f"{name}.metric_value: left={x.metric_value!r} right={y.metric_value!r}")
+    return out
+
+
 def breaches(results: Sequence[CheckResult]) -> list[CheckResult]:
     return [r for r in results if r.status == "failure"]
 

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 
 from spark_apps.config import TableSuite
 from spark_apps.quality.gate import QualityGate
+from spark_apps.quality.results import disagreements
 
 pytestmark = pytest.mark.spark
 
@@ -76,7 +77,6 @@ CHECKS = [
     {"name": "fresh_allnull", "kind": "freshness", "column": "no_ts", "max_age_days": 2},
     {"name": "rows_bounded", "kind": "row_count", "min": 1, "max": 5},
 ]
-COMPARED = ("metric_name", "pass_rate", "rows_checked", "rows_failed", "status", "message", "level", "threshold")
 
 
 def suite_of(checks) -> TableSuite:
@@ -110,25 +110,8 @@ def both(spark, table_io, test_env, rows, checks=CHECKS):
     return {e: gate_for(table_io, test_env, e).check(suite, df) for e in ("native", "deequ")}
 
 
-def same_number(a, b) -> bool:
-    if a is None or b is None:
-        return a is b
-    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12, abs=1e-12)
-
-
-def disagreements(checked) -> list[str]:
-    native = {r.check_name: r for r in checked["native"].results}
-    deequ = {r.check_name: r for r in checked["deequ"].results}
-    assert native.keys() == deequ.keys()
-    out = []
-    for name, n in native.items():
-        q = deequ[name]
-        for field in COMPARED:
-            if getattr(n, field) != getattr(q, field):
-                out.append(f"{name}.{field}: native={getattr(n, field)!r} deequ={getattr(q, field)!r}")
-        if not same_number(n.metric_value, q.metric_value):
-            out.append(f"{name}.metric_value: native={n.metric_value!r} deequ={q.metric_value!r}")
-    return out
+def engine_disagreements(checked) -> list[str]:
+    return disagreements(checked["native"].results, checked["deequ"].results)
 
 
 def quarantined_per_rule(checked) -> dict[str, int]:
@@ -146,7 +129,7 @@ def test_both_engines_record_the_same_result_for_every_check_on_adversarial_rows
 
     # then: no result differs in any compared field
     assert checked["deequ"].results[0].engine == "deequ" and checked["native"].results[0].engine == "native"
-    assert disagreements(checked) == []
+    assert engine_disagreements(checked) == []
 
 
 def test_the_verdicts_are_deequs_on_extremes_nulls_and_escapes(spark, table_io, test_env, refs):
@@ -219,6 +202,58 @@ def test_clean_rows_and_an_empty_frame_agree_too(spark, table_io, test_env, refs
 
     for rows in (clean, []):
         checked = both(spark, table_io, test_env, rows, row_checks)
-        assert disagreements(checked) == [], f"{len(rows)} rows"
+        assert engine_disagreements(checked) == [], f"{len(rows)} rows"
     statuses = {r.check_name: r.status for r in both(spark, table_io, test_env, [], row_checks)["deequ"].results}
     assert statuses["rows_bounded"] == "failure" and statuses["s_complete"] == "success"  # nothing to check
+
+
+def test_a_job_on_the_deequ_engine_exits_as_soon_as_its_work_is_done(spark, scratch):
+    """PyDeequ serves its assertions through py4j's callback server, a non-daemon thread: left running,
+    the job's process never exits after ``spark.stop()`` (seen: killed at 100 s, its work done at 29 s)."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    # given: a lake with a raw.customers table, and the quality_gate job run as its own process
+    lake = scratch / "deequ-exit-lake"
+    spark.conf.set("spark.sql.catalog.exitlake", "org.apache.iceberg.spark.SparkCatalog")
+    spark.conf.set("spark.sql.catalog.exitlake.type", "hadoop")
+    spark.conf.set("spark.sql.catalog.exitlake.warehouse", str(lake / "warehouse"))
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS exitlake.raw")
+    spark.createDataFrame(
+        [(1, "a@x.com", "US", dt.date(2025, 1, 1)), (2, "b@x.com", "XX", dt.date(2025, 1, 2))],
+        "customer_id long, email string, country string, signup_date date",
+    ).writeTo("exitlake.raw.customers").createOrReplace()
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, str(root / "spark_apps/jobs/quality_gate.py"), "--env", "test", "--run-id", "exit-test"]
+    cmd += ["--layers", "raw", "--as-of", "2026-01-01"]
+    env = {**os.environ, "PIPELINE_LAKE_ROOT": str(lake), "PYTHONPATH": str(root)}
+
+    # when: it runs to the end of its work (its last line names the report)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    work_done: list[float] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("QUALITY_REPORT"):
+                work_done.append(time.monotonic())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        code = proc.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        code = None
+    finally:
+        proc.kill()
+    exited = time.monotonic()
+
+    # then: Deequ measured the table, and the process exited with 0 within seconds of that
+    assert [line for line in lines if "check=email_format" in line and "engine=deequ" in line], lines
+    assert work_done and code == 0, f"exit code {code} (None: still running at 180 s)"
+    assert exited - work_done[0] < 20

@@ -15,6 +15,7 @@ from spark_apps.quality.results import (
     RunContext,
     breaches,
     detect_anomalies,
+    disagreements,
     gate_message,
     judge,
     relative_change,
@@ -133,3 +134,44 @@ def test_stored_results_split_into_each_tables_newest_run_and_its_history():
     assert {r["run_id"] for r in history} == {"run-0"}
     page = report.sections(current, history)
     assert page.count('class="bar"') == 2 and 'id="trend-rows-curated-fact"' in page
+
+
+def test_a_check_without_a_metric_fails_with_the_engines_message_and_counts_its_rows_as_failed():
+    # given: 10 rows; a uniqueness check covering 8 of them; a SQL predicate with no metric
+    s = suite(
+        {"name": "u", "kind": "uniqueness", "columns": ["id"]},
+        {"name": "p", "kind": "sql", "predicate": "x > 0"},
+        {"name": "w", "kind": "sql", "predicate": "y > 0", "level": "warning"},
+    )
+    empty = "Empty state for analyzer Compliance(p,x > 0,None,List(),None), all input values were NULL."
+    m = Measurements(10, {"u": 0.75, "p": None, "w": None}, checked={"u": 8}, errors={"p": empty, "w": "none"})
+
+    # when: judged
+    r = {x.check_name: x for x in judge(s, m, 0.9, CTX)}
+
+    # then: uniqueness counts its covered rows; a missing metric fails (warns at warning level) with the message
+    assert (r["u"].rows_checked, r["u"].rows_failed, r["u"].pass_rate) == (8, 2, 0.75)
+    assert (r["p"].status, r["p"].pass_rate, r["p"].rows_failed, r["p"].metric_value, r["p"].message) == (
+        "failure",
+        0.0,
+        10,
+        None,
+        empty,
+    )
+    assert r["w"].status == "warning"
+
+
+def test_disagreements_name_each_field_that_differs():
+    s = suite({"name": "p", "kind": "sql", "predicate": "x > 0"}, {"name": "q", "kind": "sql", "predicate": "y"})
+    left = judge(s, Measurements(4, {"p": 0.5, "q": 1.0}), 0.9, CTX)
+    same = judge(s, Measurements(4, {"p": 0.5, "q": 1.0}), 0.9, CTX)
+    other = judge(s, Measurements(4, {"p": 0.75, "q": None}, errors={"q": "no metric"}), 0.9, CTX)
+
+    assert disagreements(left, same) == []
+    found = disagreements(left, other)
+    assert "p.pass_rate: left=0.5 right=0.75" in found and "p.rows_failed: left=2 right=1" in found
+    assert (
+        "q.message: left='0 of 4 rows failed; pass rate 100.00%' right='no metric'" in found
+        and "q.metric_value: left=1.0 right=None" in found
+    )
+    assert disagreements(left, left[:1]) == ["q: only in one result set"]

@@ -122,24 +122,6 @@ def test_delta_commit_stats_from_history_rows():
     assert delta_history_sql("main.raw.t") == "DESCRIBE HISTORY main.raw.t LIMIT 1"
 
 
-def test_delta_batch_replace_uses_replace_where_in_one_write():
-    from unittest.mock import MagicMock
-
-    from spark_apps.table_io import TableIO
-
-    df = MagicMock()
-    TableIO(MagicMock(), "main", table_format="delta").replace_where(
-        df, "main.raw.t", "_ingest_date IN (DATE'2026-01-01')"
-    )
-
-    df.write.format.assert_called_once_with("delta")
-    writer = df.write.format.return_value.mode
-    writer.assert_called_once_with("overwrite")
-    writer.return_value.option.assert_called_once_with("replaceWhere", "_ingest_date IN (DATE'2026-01-01')")
-    writer.return_value.option.return_value.saveAsTable.assert_called_once_with("main.raw.t")
-    df.writeTo.assert_not_called()
-
-
 def test_merge_with_a_delete_flag_deletes_flagged_matches_and_never_writes_the_flag():
     sql = merge_sql("c.t", "src", ["id"], ["id", "v", "_gone"], update_condition="t.v <> s.v", delete_flag="_gone")
 

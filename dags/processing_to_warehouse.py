@@ -49,7 +49,7 @@ def processing_to_warehouse() -> None:
 
         results = []
         for name in TABLES:
-            result = load(cfg.warehouse, cfg.export_path(name, run_id or ""))
+            result = load(cfg.warehouse, cfg.export_path(name, run_id or ""), cfg.lake.aws_conn_id)
             record_load(cfg, result)
             print(f"WAREHOUSE_RESULT {result.summary()}")
             results.append(result.summary())

@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -261,10 +263,30 @@ def load_postgres(cfg: WarehouseConfig, export_path: str) -> LoadResult:
         con.close()
 
 
-def load(cfg: WarehouseConfig, export_path: str) -> LoadResult:
+@contextmanager
+def local_export(export_path: str, aws_conn_id: str | None = None) -> Iterator[str]:
+    """The export as a local folder: itself, or (an ``s3://`` lake with a DuckDB or PostgreSQL target) a
+    temporary copy of its objects fetched through the amazon provider's S3Hook, removed afterwards."""
+    if not export_path.startswith("s3://"):
+        yield export_path
+        return
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from lakehouse.s3_store import split_uri
+
+    bucket, prefix = split_uri(export_path.rstrip("/") + "/")
+    hook = S3Hook(aws_conn_id=aws_conn_id)
+    with tempfile.TemporaryDirectory(prefix="export-") as folder:
+        for key in hook.list_keys(bucket_name=bucket, prefix=prefix) or []:
+            name = key[len(prefix) :]
+            if name and "/" not in name:
+                hook.get_conn().download_file(bucket, key, str(Path(folder) / name))
+        yield folder
+
+
+def load(cfg: WarehouseConfig, export_path: str, aws_conn_id: str | None = None) -> LoadResult:
     """Load one export into the configured target (Redshift loads run as operators: see ``redshift_load``)."""
-    if cfg.target == "duckdb":
-        return load_duckdb(cfg, export_path)
-    if cfg.target == "postgres":
-        return load_postgres(cfg, export_path)
-    raise ValueError(f"warehouse target '{cfg.target}' is loaded by operators, not by load()")
+    if cfg.target not in ("duckdb", "postgres"):
+        raise ValueError(f"warehouse target '{cfg.target}' is loaded by operators, not by load()")
+    with local_export(export_path, aws_conn_id) as folder:
+        return load_duckdb(cfg, folder) if cfg.target == "duckdb" else load_postgres(cfg, folder)

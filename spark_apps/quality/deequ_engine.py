@@ -218,8 +218,14 @@ def outcomes_from_result(result) -> dict[str, ConstraintOutcome]:
 def shutdown_callback_server(spark: SparkSession) -> None:
     """Stop py4j's callback server if one runs (safe to call when none does)."""
     gateway = spark.sparkContext._gateway
-    if gateway is not None and gateway.get_callback_server() is not None:
+    server = gateway.get_callback_server() if gateway is not None else None
+    if server is None:
+        return
+    if not server.is_shutdown:
         gateway.shutdown_callback_server()
+    # forget it: PyDeequ then starts a fresh one for the next run, and spark.stop() does not shut the
+    # stopped one down a second time (py4j logs a traceback for that)
+    gateway._callback_server = None
 
 
 def deequ_available(spark: SparkSession) -> bool:

@@ -20,12 +20,15 @@ MODULES = ("tests/integration/test_end_to_end.py", "tests/integration/test_lakeh
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
 
-def build(scratch: Path, spark, airflow_home: Path) -> dict:
-    """Generate data, run the four DAGs in order, and expose the e2e lake as catalog `e2e` in `spark`."""
-    home, lake, wh = airflow_home, scratch / "e2e-lake", scratch / "e2e-warehouse.duckdb"
+def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg") -> dict:
+    """Generate data, run the four DAGs in order, and expose the e2e lake to `spark`: Iceberg as catalog
+    `e2e`, Delta (environment `test_delta`) by table path. ``lake["table"]("raw.x")`` names a table."""
+    suffix = "" if table_format == "iceberg" else f"-{table_format}"
+    home, lake, wh = airflow_home, scratch / f"e2e-lake{suffix}", scratch / f"e2e-warehouse{suffix}.duckdb"
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(home),
+        "PIPELINE_ENV": "test" if table_format == "iceberg" else f"test_{table_format}",
         "PIPELINE_LAKE_ROOT": str(lake),
         "PIPELINE_WAREHOUSE_PATH": str(wh),
     }
@@ -45,17 +48,44 @@ def build(scratch: Path, spark, airflow_home: Path) -> dict:
         )
         logs[dag_id] = proc.stdout + proc.stderr
         assert proc.returncode == 0, f"{dag_id} failed:\n{logs[dag_id][-5000:]}"
-    spark.conf.set("spark.sql.catalog.e2e", "org.apache.iceberg.spark.SparkCatalog")
-    spark.conf.set("spark.sql.catalog.e2e.type", "hadoop")
-    spark.conf.set("spark.sql.catalog.e2e.cache-enabled", "false")  # written by other processes
-    spark.conf.set("spark.sql.catalog.e2e.warehouse", str(lake / "warehouse"))
-    return {"summary": summary, "logs": logs, "warehouse": str(wh), "lake": lake, "env": env}
+    if table_format == "iceberg":
+        spark.conf.set("spark.sql.catalog.e2e", "org.apache.iceberg.spark.SparkCatalog")
+        spark.conf.set("spark.sql.catalog.e2e.type", "hadoop")
+        spark.conf.set("spark.sql.catalog.e2e.cache-enabled", "false")  # written by other processes
+        spark.conf.set("spark.sql.catalog.e2e.warehouse", str(lake / "warehouse"))
+        catalog = "lake"
+
+        def table(name: str) -> str:
+            return f"e2e.{name}"
+    else:
+        catalog = "spark_catalog"
+
+        def table(name: str) -> str:
+            zone, t = name.split(".")
+            return f"delta.`{lake / 'warehouse' / f'{zone}.db' / t}`"
+
+    return {
+        "summary": summary,
+        "logs": logs,
+        "warehouse": str(wh),
+        "lake": lake,
+        "env": env,
+        "format": table_format,
+        "catalog": catalog,
+        "table": table,
+    }
 
 
-def zone_tables(spark) -> list[str]:
-    """Every table of the e2e lake as ``<zone>.<table>``."""
+ZONES = ("raw", "quarantine", "curated", "marts", "ops")
+
+
+def zone_tables(spark, lake: dict | None = None) -> list[str]:
+    """Every table of an e2e lake (default: the Iceberg one) as ``<zone>.<table>``."""
+    if lake is not None and lake["format"] == "delta":
+        warehouse = lake["lake"] / "warehouse"
+        return sorted(
+            f"{zone}.{log.parent.name}" for zone in ZONES for log in (warehouse / f"{zone}.db").glob("*/_delta_log")
+        )
     return sorted(
-        f"{zone}.{r['tableName']}"
-        for zone in ("raw", "quarantine", "curated", "marts", "ops")
-        for r in spark.sql(f"SHOW TABLES IN e2e.{zone}").collect()
+        f"{zone}.{r['tableName']}" for zone in ZONES for r in spark.sql(f"SHOW TABLES IN e2e.{zone}").collect()
     )

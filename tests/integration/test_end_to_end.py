@@ -1,7 +1,9 @@
 """The whole path under `airflow dags test`: landing CSVs → raw → processing → DuckDB warehouse.
 
 Runs Airflow's real CLI and operators (SparkSubmitOperator → spark-submit on local[2]) in its own
-Airflow home and lake, then checks every zone against what the generator says it produced.
+Airflow home and lake, then checks every zone against what the generator says it produced. Every test
+runs on both table formats: the Iceberg lake (environment `test`) and the Delta lake (`test_delta`),
+built by the same DAGs from the same landed files.
 """
 
 from __future__ import annotations
@@ -22,8 +24,19 @@ from tests.integration.e2e_lake import AIRFLOW, BATCH_DATE, zone_tables
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 
-def count(spark, table: str) -> int:
-    return spark.table(f"e2e.{table}").count()
+@pytest.fixture(scope="module", params=["iceberg", "delta"])
+def e2e(request) -> dict:
+    """The e2e lake of each table format in turn (module scope: one format's tests, then the other's)."""
+    return request.getfixturevalue("e2e" if request.param == "iceberg" else "e2e_delta")
+
+
+def table(spark, e2e: dict, name: str):
+    """A table of the lake under test by ``<zone>.<table>``."""
+    return spark.table(e2e["table"](name))
+
+
+def count(spark, e2e: dict, name: str) -> int:
+    return table(spark, e2e, name).count()
 
 
 @pytest.mark.parametrize("source", ["customers", "transactions", "products", "fiscal_calendar", "account_snapshots"])
@@ -31,25 +44,25 @@ def test_raw_and_quarantine_hold_exactly_what_landed(e2e, spark, source):
     summary = e2e["summary"]
     expected_bad = summary.quarantine_expected.get(source, 0)
 
-    assert count(spark, f"raw.{source}") == summary.rows[source] - expected_bad
-    assert count(spark, f"quarantine.{source}") == expected_bad
+    assert count(spark, e2e, f"raw.{source}") == summary.rows[source] - expected_bad
+    assert count(spark, e2e, f"quarantine.{source}") == expected_bad
     assert f"source={source} batch={source}/{BATCH_DATE}" in e2e["logs"]["landing_to_raw"]
 
 
 def test_processing_has_one_row_per_key(e2e, spark):
-    raw_tx = spark.table("e2e.raw.transactions")
-    raw_customers = spark.table("e2e.raw.customers")
+    raw_tx = table(spark, e2e, "raw.transactions")
+    raw_customers = table(spark, e2e, "raw.customers")
 
     # Repeated keys were quarantined at raw, so raw is already unique and the fact keeps every row.
     assert raw_tx.select("transaction_id").distinct().count() == raw_tx.count()
-    assert count(spark, "curated.fact_transactions") == raw_tx.count()
-    assert count(spark, "curated.dim_customer") == raw_customers.select("customer_id").distinct().count() + 1
+    assert count(spark, e2e, "curated.fact_transactions") == raw_tx.count()
+    assert count(spark, e2e, "curated.dim_customer") == raw_customers.select("customer_id").distinct().count() + 1
 
 
 def test_marts_reconcile_with_the_fact(e2e, spark):
     # Given the fact's own totals of sales, refunds (as positive amounts), fees and net amounts
     fact = (
-        spark.table("e2e.curated.fact_transactions")
+        table(spark, e2e, "curated.fact_transactions")
         .selectExpr(
             "sum(CASE WHEN transaction_type = 'Sale' THEN amount ELSE 0 END) AS sales",
             "sum(CASE WHEN transaction_type = 'Refund' THEN -amount ELSE 0 END) AS refunds",
@@ -64,20 +77,20 @@ def test_marts_reconcile_with_the_fact(e2e, spark):
 
     # Then every mart that covers all transactions adds up to exactly the same figures
     def mart_totals(table: str, where: str = "true") -> tuple:
-        return tuple(spark.table(f"e2e.marts.{table}").where(where).selectExpr(*totals.split(", ")).first())
+        return tuple(table(spark, e2e, f"marts.{table}").where(where).selectExpr(*totals.split(", ")).first())
 
     assert fact["sales"] > 0 and fact["refunds"] > 0 and fact["fees"] > 0
     assert mart_totals("monthly_summary") == expected
     assert mart_totals("regional_performance") == expected
     for period in ("week", "month", "quarter"):
         assert mart_totals("sales_by_fiscal_period", f"period_type = '{period}'") == expected, period
-    segments = spark.table("e2e.marts.customer_segments").selectExpr(
+    segments = table(spark, e2e, "marts.customer_segments").selectExpr(
         "sum(total_spent)", "sum(sales_amount)", "sum(refund_amount)", "sum(transactions)"
     )
     assert tuple(segments.first()) == (fact["net"], fact["sales"], fact["refunds"], fact["n"])
-    products = spark.table("e2e.marts.product_performance").selectExpr("sum(revenue)", "sum(net_amount)").first()
+    products = table(spark, e2e, "marts.product_performance").selectExpr("sum(revenue)", "sum(net_amount)").first()
     assert tuple(products) == (fact["sales"], fact["net"])
-    assert count(spark, "marts.top_customers") == 10
+    assert count(spark, e2e, "marts.top_customers") == 10
 
 
 def test_full_refresh_from_the_dag_param_rebuilds_identical_tables(e2e, spark):
@@ -85,7 +98,7 @@ def test_full_refresh_from_the_dag_param_rebuilds_identical_tables(e2e, spark):
     tables = [f"curated.{t}" for t in CURATED_TABLES] + [f"marts.{m}" for m in MART_PARTITIONS]
 
     def contents() -> dict[str, list]:
-        return {t: sorted(map(repr, spark.table(f"e2e.{t}").collect())) for t in tables}
+        return {t: sorted(map(repr, table(spark, e2e, t).collect())) for t in tables}
 
     before = contents()
 
@@ -105,8 +118,8 @@ def test_full_refresh_from_the_dag_param_rebuilds_identical_tables(e2e, spark):
 
 
 def test_transactions_without_a_known_customer_get_the_unknown_member(e2e, spark):
-    fact = spark.table("e2e.curated.fact_transactions")
-    known = spark.table("e2e.raw.customers").select("customer_id")
+    fact = table(spark, e2e, "curated.fact_transactions")
+    known = table(spark, e2e, "raw.customers").select("customer_id")
 
     unknown_keys = fact.where("customer_key = -1")
     without_customer = fact.join(known, "customer_id", "left_anti")
@@ -117,7 +130,7 @@ def test_transactions_without_a_known_customer_get_the_unknown_member(e2e, spark
 
 
 def test_warehouse_matches_processing(e2e, spark):
-    fact = spark.table("e2e.curated.fact_transactions")
+    fact = table(spark, e2e, "curated.fact_transactions")
     lake_sum = fact.agg({"net_amount": "sum"}).first()[0]
     tables = load_warehouse_tables().tables
 
@@ -129,7 +142,7 @@ def test_warehouse_matches_processing(e2e, spark):
     assert rows == fact.count()
     assert net == lake_sum
     # every gold table (dimensions, fact, marts, the account summary's latest state) holds the lake's rows
-    assert counts == {t: count(spark, spec.source) for t, spec in tables.items()}
+    assert counts == {t: count(spark, e2e, spec.source) for t, spec in tables.items()}
     assert len(json.loads(history)) == 36
     logs = e2e["logs"]["processing_to_warehouse"]
     assert "WAREHOUSE_RESULT table=fact_transactions" in logs
@@ -168,8 +181,8 @@ def test_account_summary_from_landed_csv_equals_the_oracle(e2e, spark):
     expected, latest = expected_summary(landed, cfg)
 
     # Then the initial run through landing → raw → account_summary built exactly the oracle's arrays
-    assert comparable(spark.table("e2e.curated.account_summary"), cfg) == expected
-    assert comparable(spark.table("e2e.curated.latest_summary"), cfg) == {
+    assert comparable(table(spark, e2e, "curated.account_summary"), cfg) == expected
+    assert comparable(table(spark, e2e, "curated.latest_summary"), cfg) == {
         (a, r["report_month"]): r for a, r in latest.items()
     }
     assert "SUMMARY_RESULT mode=initial" in e2e["logs"]["account_summary"]
@@ -195,21 +208,21 @@ def test_the_same_dag_loads_postgresql_when_the_config_says_so(e2e, spark, postg
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
 
     # Then PostgreSQL holds exactly the lake's fact and dimension, once
-    fact = spark.table("e2e.curated.fact_transactions")
+    fact = table(spark, e2e, "curated.fact_transactions")
     with psycopg.connect(postgres_db) as con:
         rows, net = con.execute("select count(*), sum(net_amount) from analytics.fact_transactions").fetchone()
         dims = con.execute("select count(*) from analytics.dim_customer").fetchone()[0]
         segments = con.execute("select count(*) from analytics.customer_segments").fetchone()[0]
     assert (rows, net) == (fact.count(), fact.agg({"net_amount": "sum"}).first()[0])
-    assert dims == count(spark, "curated.dim_customer")
-    assert segments == count(spark, "marts.customer_segments")
+    assert dims == count(spark, e2e, "curated.dim_customer")
+    assert segments == count(spark, e2e, "marts.customer_segments")
     assert "WAREHOUSE_RESULT table=fact_transactions" in proc.stdout + proc.stderr
 
 
 def test_raw_gate_quarantines_bad_emails_under_the_rule_name(e2e, spark):
     # Given the customers whose email the generator broke (contract-valid, so only a quality rule sees it)
     bad = e2e["summary"].faults["customers.bad_email"]
-    flagged = spark.table("e2e.quarantine.customers").where("array_contains(_failed_rules, 'email_format')")
+    flagged = table(spark, e2e, "quarantine.customers").where("array_contains(_failed_rules, 'email_format')")
 
     # Then exactly those rows were split off at raw, each with the rule's name and what it expects
     assert flagged.count() == bad > 0
@@ -219,7 +232,7 @@ def test_raw_gate_quarantines_bad_emails_under_the_rule_name(e2e, spark):
 
 def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
     # Given the results of the raw gates (at ingest) and the processing + marts gate (after the build)
-    results = spark.table("e2e.ops.quality_results")
+    results = table(spark, e2e, "ops.quality_results")
     tables = {(r["layer"], r["table_name"]) for r in results.select("layer", "table_name").distinct().collect()}
     assert {t for layer, t in tables if layer == "raw"} == {
         "raw.customers",
@@ -241,12 +254,12 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
     }
     # Then nothing breached, and the unknown-customer rule measured exactly the fact's unknown members
     assert results.where("status = 'failure'").count() == 0
-    fact = spark.table("e2e.curated.fact_transactions")
+    fact = table(spark, e2e, "curated.fact_transactions")
     unknown = fact.where("customer_key = -1").count()
     known = results.where("check_name = 'customer_known'").orderBy(F.col("checked_at").desc()).first()
     assert (known["rows_failed"], known["rows_checked"], known["status"]) == (unknown, fact.count(), "warning")
     # the failing rows stay in the fact and are listed, with the rule, in the processing quarantine
-    listed = spark.table("e2e.quarantine.curated_fact_transactions")
+    listed = table(spark, e2e, "quarantine.curated_fact_transactions")
     assert listed.where("array_contains(_failed_rules, 'customer_known')").count() == unknown
     # and each gate's task log links its HTML report, which exists and holds the charts
     for dag_id in ("landing_to_raw", "raw_to_processing"):
@@ -305,8 +318,8 @@ def test_every_table_is_within_its_freshness_sla_after_the_runs(e2e):
 
 def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):
     # Given every table of the e2e lake after all the runs above (this test runs last: it expires history)
-    tables = zone_tables(spark)
-    before = {t: count(spark, t) for t in tables}
+    tables = zone_tables(spark, e2e)
+    before = {t: count(spark, e2e, t) for t in tables}
 
     # When lakehouse_maintenance runs (test policy: expire all but the newest version; batches are recent)
     proc = run_dag(e2e, "lakehouse_maintenance")
@@ -314,12 +327,14 @@ def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):
     assert proc.returncode == 0, log[-5000:]
 
     # Then every table was maintained, left with one version, and holds exactly the rows it held
-    results = dict(re.findall(r"MAINTENANCE_RESULT table=lake\.(\S+) (files_before=.*?rows_deleted=\d+)", log))
+    catalog = re.escape(e2e["catalog"])
+    results = dict(re.findall(rf"MAINTENANCE_RESULT table={catalog}\.(\S+) (files_before=.*?rows_deleted=\d+)", log))
     assert sorted(results) == tables
     assert {t: r for t, r in results.items() if "versions_after=1 " not in r or "rows_deleted=0" not in r} == {}
-    for t in tables:
-        spark.sql(f"REFRESH TABLE e2e.{t}")
-    assert {t: count(spark, t) for t in tables} == before
+    if e2e["format"] == "iceberg":
+        for t in tables:
+            spark.sql(f"REFRESH TABLE e2e.{t}")
+    assert {t: count(spark, e2e, t) for t in tables} == before
     # and the next warehouse load, whose base version was expired, falls back to a full export and matches
     again = run_dag(e2e, "processing_to_warehouse")
     assert again.returncode == 0, (again.stdout + again.stderr)[-5000:]

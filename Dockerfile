@@ -1,4 +1,5 @@
-# Airflow 3.3.2 on Python 3.11 with Java 17 and the pinned stack (Spark 3.5.9, Iceberg jar from PyPI).
+# Airflow 3.3.2 on Python 3.11 with Java 17 and the pinned stack (Spark 3.5.9; the JVM packages of
+# config/jvm_packages.yaml resolved from Maven Central into the image at build time).
 FROM apache/airflow:3.3.2-python3.11
 
 USER root
@@ -23,4 +24,5 @@ COPY --chown=airflow:root plugins /opt/airflow/project/plugins
 COPY --chown=airflow:root include /opt/airflow/project/include
 COPY --chown=airflow:root config /opt/airflow/project/config
 WORKDIR /opt/airflow/project
-RUN pip install --no-cache-dir --no-deps -e . && python -m spark_apps.archive dist/spark_apps.zip
+RUN pip install --no-cache-dir --no-deps -e . && python -m spark_apps.archive dist/spark_apps.zip \
+ && python -m spark_apps.jvm_deps

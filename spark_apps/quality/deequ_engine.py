@@ -240,25 +240,29 @@ class DeequEngine:
     name = "deequ"
 
     def __init__(self, spark: SparkSession, layer_threshold: float) -> None:
-        os.environ.setdefault("SPARK_VERSION", spark.version[:3])  # pydeequ reads it at import
         self.spark = spark
         self.layer_threshold = layer_threshold
 
     def measure(self, prepared: DataFrame, suite: TableSuite) -> Measurements:
-        from pydeequ.checks import Check, CheckLevel
-        from pydeequ.verification import VerificationSuite
-
         plan = deequ_plan(suite, self.layer_threshold)
-        levels = {"error": CheckLevel.Error, "warning": CheckLevel.Warning}
-        try:
-            checks = build_checks(plan, lambda level, desc: Check(self.spark, levels[level], desc))
-            run = VerificationSuite(self.spark).onData(prepared)
-            for check in checks:
-                run = run.addCheck(check)
-            result = run.run()
-        finally:
-            # PyDeequ's assertions are Python callbacks: py4j's callback server (a non-daemon thread)
-            # serves them and would keep the process alive after spark.stop(); PyDeequ restarts it for
-            # the next run.
-            shutdown_callback_server(self.spark)
+        result = run_verification(self.spark, prepared, plan)
         return measurements_from_outcomes(plan, outcomes_from_result(result.verificationRun))
+
+
+def run_verification(spark: SparkSession, df: DataFrame, plan: list[DeequConstraint]):
+    """Run a plan as one PyDeequ ``VerificationSuite`` on ``df``; returns PyDeequ's result."""
+    os.environ.setdefault("SPARK_VERSION", spark.version[:3])  # pydeequ reads it at import
+    from pydeequ.checks import Check, CheckLevel
+    from pydeequ.verification import VerificationSuite
+
+    levels = {"error": CheckLevel.Error, "warning": CheckLevel.Warning}
+    try:
+        checks = build_checks(plan, lambda level, desc: Check(spark, levels[level], desc))
+        run = VerificationSuite(spark).onData(df)
+        for check in checks:
+            run = run.addCheck(check)
+        return run.run()
+    finally:
+        # PyDeequ's assertions are Python callbacks: py4j's callback server (a non-daemon thread)
+        # serves them and would keep the process alive after spark.stop()
+        shutdown_callback_server(spark)

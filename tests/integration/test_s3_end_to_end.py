@@ -93,13 +93,16 @@ def s3_lake(moto_endpoint, scratch, spark, airflow_home) -> dict:
     return {"client": client, "bucket": bucket, "summary": summary, "logs": logs, "env": env, "keys": keys}
 
 
-def test_the_sensor_waited_on_s3_and_every_source_ran(s3_lake):
-    log = s3_lake["logs"]["landing_to_raw"]
+def test_the_s3_sensor_waited_for_every_batch_folder_and_each_task_is_in_the_run_log(s3_lake):
+    client, bucket, keys = s3_lake["client"], s3_lake["bucket"], s3_lake["keys"]
+    runs = {k.split("/")[5] for k in keys if k.startswith("lake/ops/run_log/task_runs/landing_to_raw/")}
+    assert len(runs) == 1
+    (run,) = runs
     for source in s3_lake["summary"].rows:
-        assert re.search(
-            rf"task_id={source}\.wait_for_files\b.*?state=success|{source}\.wait_for_files.*success", log
-        ) or (f"{source}.wait_for_files" in log), source
-    assert "S3KeySensor" in log or "s3_key" in log.lower() or "wait_for_files" in log
+        for task in ("wait_for_files", "validate_files", "ingest"):
+            key = f"lake/ops/run_log/task_runs/landing_to_raw/{run}/{source}.{task}.json"
+            record = json.loads(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+            assert (record["task_id"], record["status"]) == (f"{source}.{task}", "success")
 
 
 def test_a_bad_file_moved_to_the_quarantine_prefix_with_its_reason(s3_lake):

@@ -24,6 +24,8 @@ def test_dockerfile_uses_the_pinned_airflow_and_python():
 
     assert f"FROM apache/airflow:{pinned('apache-airflow')}-python3.11" in dockerfile
     assert "openjdk-17" in dockerfile
+    # the image resolves the pinned JVM packages at build time, after config/ and spark_apps/ are in
+    assert dockerfile.index("python -m spark_apps.jvm_deps") > dockerfile.index("COPY --chown=airflow:root config ")
 
 
 def test_dockerfile_copies_only_paths_that_exist():

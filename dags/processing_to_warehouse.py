@@ -2,8 +2,8 @@
 
 The environment config picks the target: DuckDB (embedded file) and PostgreSQL load in one Python task
 (staging by read_parquet / COPY FROM STDIN, MERGE, reconciliation, one transaction); Redshift loads
-through operators per table (S3ToRedshiftOperator COPY FORMAT AS PARQUET into staging, then MERGE and a
-reconciliation guard in one transaction with SQLExecuteQueryOperator). Dimensions load before facts.
+through SQLExecuteQueryOperator tasks per table (COPY … FORMAT AS PARQUET MANIFEST of the export's part
+files into staging, then MERGE and a reconciliation guard in one transaction). Dimensions load before facts.
 Full exports also delete warehouse rows they no longer hold; ``changes`` exports carry only what
 changed since the version each target last loaded (recorded after every committed load).
 """

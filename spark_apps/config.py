@@ -111,6 +111,11 @@ class WarehouseConfig(_Strict):
     schema_: str = Field(default="analytics", alias="schema")
     duckdb_path: str | None = None
     conn_id: str | None = None
+    copy_iam_role: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$",
+        description="Redshift: the IAM role COPY reads the exports with (the cluster must be allowed to assume it).",
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> WarehouseConfig:
@@ -118,6 +123,8 @@ class WarehouseConfig(_Strict):
             raise ValueError("target 'duckdb' needs 'duckdb_path'")
         if self.target in ("postgres", "redshift") and not self.conn_id:
             raise ValueError(f"target '{self.target}' needs 'conn_id'")
+        if self.target == "redshift" and not self.copy_iam_role:
+            raise ValueError("target 'redshift' needs 'copy_iam_role' (the IAM role ARN its COPY reads S3 with)")
         return self
 
 
@@ -281,6 +288,7 @@ class EnvConfig(_Strict):
         return f"{self.catalog.name}.{namespace}.{name}"
 
     EXPORT_MANIFEST: ClassVar[str] = "_manifest.json"  # written last by an export, read by every loader
+    COPY_MANIFEST: ClassVar[str] = "_copy.manifest"  # the part files, for Redshift's COPY ... MANIFEST
 
     def export_path(self, table: str, run_id: str) -> str:
         """``<lake>/exports/<table>/<run_id>``, with the run id made safe for paths."""

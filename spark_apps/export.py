@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
@@ -45,6 +46,7 @@ class ExportManifest:
     version: int | None = None  # the lake table's version (Iceberg snapshot / Delta version) exported
     base_version: int | None = None  # for changes: the version the rows changed since
     skipped: str | None = None  # why nothing was exported (the lake table does not exist yet)
+    copy_manifest: str | None = None  # the Redshift COPY manifest listing exactly the part files written
     exported_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> str:
@@ -57,6 +59,17 @@ def totals(df: DataFrame, measures: list[str]) -> tuple[int, dict[str, str]]:
     row = df.agg(*aggs).first()
     assert row is not None
     return int(row["_rows"]), {m: row[m] or "" for m in measures}
+
+
+def copy_manifest(files: list[tuple[str, int]]) -> str:
+    """A Redshift COPY manifest of the part files: a columnar COPY then reads only those, never the
+    ``_manifest.json`` or ``_SUCCESS`` beside them. Redshift needs each file's ``content_length`` for
+    Parquet, and ``s3://`` URLs (Spark may name them ``s3a://``)."""
+    entries = [
+        {"url": re.sub(r"^s3[an]://", "s3://", uri), "mandatory": True, "meta": {"content_length": size}}
+        for uri, size in files
+    ]
+    return json.dumps({"entries": entries}, indent=2)
 
 
 def portable(df: DataFrame) -> DataFrame:
@@ -107,6 +120,8 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
         portable(df).write.mode("overwrite").parquet(path)
         written = spark.read.parquet(path)
         rows, sums = totals(written, spec.measures)
+        copy_path = f"{path}/{EnvConfig.COPY_MANIFEST}"
+        lake_fs.write_text(spark, copy_path, copy_manifest(lake_fs.list_files(spark, path, ".parquet")))
         manifest = ExportManifest(
             name,
             run_id,
@@ -118,6 +133,7 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
             mode,
             version,
             base if mode == "changes" else None,
+            copy_manifest=copy_path,
         )
     lake_fs.write_text(spark, f"{path}/{EnvConfig.EXPORT_MANIFEST}", manifest.to_json())
     return manifest

@@ -59,3 +59,13 @@ def subfolders(spark: SparkSession, path: str) -> list[str]:
     if not fs.exists(hpath):
         return []
     return sorted(s.getPath().getName() for s in fs.listStatus(hpath) if s.isDirectory())
+
+
+def list_files(spark: SparkSession, path: str, suffix: str = "") -> list[tuple[str, int]]:
+    """The files directly under ``path`` whose names end with ``suffix``, as (full URI, size in bytes)."""
+    fs, hpath = _fs_and_path(spark, path)
+    return sorted(
+        (s.getPath().toString(), int(s.getLen()))
+        for s in fs.listStatus(hpath)
+        if s.isFile() and s.getPath().getName().endswith(suffix)
+    )

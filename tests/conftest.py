@@ -46,18 +46,27 @@ logging.getLogger("py4j").setLevel(logging.ERROR)
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
     """Under ``--dist loadfile`` (``make test``): the tests of one file run on one worker, so module
-    fixtures are built once, and the modules that read the end-to-end lake count as one file, so the
-    lake is built once. (pytest-xdist's own ``xdist_group`` mark has no effect with pytest 9.)"""
+    fixtures are built once, and the modules that read an end-to-end lake count as one file per lake
+    (Iceberg, Delta), so each lake is built once. The end-to-end scopes are handed out first: they are
+    the longest, and the other worker drains the short files meanwhile. (pytest-xdist's own
+    ``xdist_group`` mark has no effect with pytest 9.)"""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    from tests.integration.e2e_lake import MODULES
+    from tests.integration.e2e_lake import LONGEST, MODULES
 
     class OneWorkerPerLake(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = _module(nodeid)
-            return "e2e-lake" if path in MODULES else path
+            if path not in MODULES:
+                return path
+            return "e2e-lake-delta" if "[delta]" in nodeid else "e2e-lake"
+
+        def _assign_work_unit(self, node) -> None:
+            for scope in reversed([s for s in self.workqueue if s in LONGEST]):
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return OneWorkerPerLake(config, log)
 

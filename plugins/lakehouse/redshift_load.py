@@ -1,8 +1,10 @@
 """Redshift loads as Airflow operators, sharing the DDL, MERGE and reconciliation SQL of every target.
 
 Per table: ``render`` (reads the export's manifest) → ``prepare`` (schema, table with the Redshift
-overlay, an empty staging table with the export's column order) → ``copy`` (``S3ToRedshiftOperator``,
-``FORMAT AS PARQUET`` into staging) → ``merge`` (``SQLExecuteQueryOperator``: for a full export the
+overlay, an empty staging table with the export's column order) → ``copy`` (``SQLExecuteQueryOperator``:
+``COPY … IAM_ROLE … FORMAT AS PARQUET MANIFEST`` into staging, from the export's COPY manifest of its part
+files; not ``S3ToRedshiftOperator``, which adds ``REGION`` from the AWS connection, and Redshift refuses
+REGION in a Parquet COPY) → ``merge`` (``SQLExecuteQueryOperator``: for a full export the
 delete of rows it lacks, the MERGE, and a guard that fails unless counts and sums match the manifest,
 in one transaction, so a mismatch commits nothing) →
 ``reconcile`` (prints the warehouse's numbers next to the export's and drops staging).
@@ -15,7 +17,6 @@ from typing import Any
 from airflow.sdk import TaskGroup, task
 
 from lakehouse.assets import warehouse_asset
-from lakehouse.s3_store import split_uri
 from lakehouse.warehouse import (
     LoadResult,
     check_reconciliation,
@@ -27,17 +28,19 @@ from lakehouse.warehouse import (
     read_manifest,
     reconcile_sql,
     record_load,
+    render,
     staging_table,
 )
 from spark_apps.config import EnvConfig
 
-PARQUET_COPY_OPTIONS = ["FORMAT AS PARQUET"]
 
-
-def load_statements(manifest: dict[str, Any], schema: str) -> dict[str, list[str]]:
-    """The SQL of one load: ``prepare`` (autocommit DDL) and ``merge`` (one transaction)."""
+def load_statements(manifest: dict[str, Any], schema: str, iam_role: str) -> dict[str, list[str]]:
+    """The SQL of one load: ``prepare`` (autocommit DDL), ``copy`` and ``merge`` (one transaction)."""
     table, columns = manifest["table"], manifest["columns"]
     target, staging = f"{schema}.{table}", f"{schema}.{staging_table(table)}"
+    if not manifest.get("copy_manifest"):
+        raise ValueError(f"{table}: the export at {manifest['path']} has no COPY manifest; re-run its export")
+    manifest_url = "s3://" + manifest["copy_manifest"].split("://", 1)[-1]
     return {
         "prepare": [
             f"CREATE SCHEMA IF NOT EXISTS {schema}",
@@ -46,6 +49,7 @@ def load_statements(manifest: dict[str, Any], schema: str) -> dict[str, list[str
             # Parquet COPY maps columns by position, so staging takes the export's order, not the target's.
             f"CREATE TABLE {staging} AS SELECT {', '.join(columns)} FROM {target} WHERE 1 = 0",
         ],
+        "copy": [render("redshift/_copy.sql", staging=staging, manifest_url=manifest_url, iam_role=iam_role)],
         "merge": [
             *([delete_missing_sql(target, staging, manifest["keys"])] if is_full(manifest) else []),
             merge_sql(target, staging, manifest["keys"], columns),
@@ -56,12 +60,11 @@ def load_statements(manifest: dict[str, Any], schema: str) -> dict[str, list[str
 
 def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
     """The task group that loads one exported table into Redshift."""
-    from airflow.providers.amazon.aws.transfers.s3_to_redshift import S3ToRedshiftOperator
     from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
     wh = env.warehouse
-    schema, conn_id = wh.schema_, wh.conn_id
-    assert conn_id is not None  # validated at config load
+    schema, conn_id, iam_role = wh.schema_, wh.conn_id, wh.copy_iam_role
+    assert conn_id is not None and iam_role is not None  # validated at config load
 
     with TaskGroup(group_id=f"load_{table}") as group:
         # none_failed: a table skipped before this one (not exported yet) does not skip this one
@@ -73,8 +76,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
             manifest = read_manifest(path, env.lake.aws_conn_id)
             if manifest.get("skipped"):
                 raise AirflowSkipException(f"{table}: {manifest['skipped']}")
-            bucket, key = split_uri(path)
-            return {**load_statements(manifest, schema), "bucket": bucket, "key": f"{key}/", "manifest": manifest}
+            return {**load_statements(manifest, schema, iam_role), "manifest": manifest}
 
         @task(task_id="reconcile", outlets=[warehouse_asset(table)])
         def reconcile(manifest: dict[str, Any]) -> str:
@@ -93,17 +95,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
 
         sql = render()
         prepare = SQLExecuteQueryOperator(task_id="prepare", conn_id=conn_id, sql=sql["prepare"], autocommit=True)
-        copy = S3ToRedshiftOperator(
-            task_id="copy",
-            schema=schema,
-            table=staging_table(table),
-            s3_bucket=sql["bucket"],
-            s3_key=sql["key"],
-            redshift_conn_id=conn_id,
-            aws_conn_id=env.lake.aws_conn_id,
-            copy_options=PARQUET_COPY_OPTIONS,
-            method="APPEND",
-        )
+        copy = SQLExecuteQueryOperator(task_id="copy", conn_id=conn_id, sql=sql["copy"], autocommit=True)
         merge = SQLExecuteQueryOperator(
             task_id="merge", conn_id=conn_id, sql=sql["merge"], autocommit=False, split_statements=False
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from unittest import mock
 
 import psycopg
 import pytest
@@ -21,15 +20,17 @@ MANIFEST = {
     "keys": ["transaction_id"],
     "measures": {"amount": "30.50", "restocking_fee": ""},
     "columns": ["transaction_id", "amount", "restocking_fee"],
+    "copy_manifest": "s3a://acme-lakehouse/prod/exports/fact_transactions/scheduled__2026-01-01/_copy.manifest",
 }
+ROLE = "arn:aws:iam::123456789012:role/lakehouse-redshift-copy"
 
 
 def squash(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip()
 
 
-def test_load_sql_stages_in_export_order_then_merges_and_guards_in_one_transaction():
-    sql = load_statements(MANIFEST, "analytics")
+def test_load_sql_stages_in_export_order_copies_then_merges_and_guards_in_one_transaction():
+    sql = load_statements(MANIFEST, "analytics", ROLE)
 
     assert sql["prepare"][0] == "CREATE SCHEMA IF NOT EXISTS analytics"
     assert "DISTKEY (customer_key)" in sql["prepare"][1]
@@ -39,9 +40,14 @@ def test_load_sql_stages_in_export_order_then_merges_and_guards_in_one_transacti
         "CREATE TABLE analytics.stg_fact_transactions AS "
         "SELECT transaction_id, amount, restocking_fee FROM analytics.fact_transactions WHERE 1 = 0",
     ]
+    assert squash(sql["copy"][0]).endswith(
+        "COPY analytics.stg_fact_transactions "
+        "FROM 's3://acme-lakehouse/prod/exports/fact_transactions/scheduled__2026-01-01/_copy.manifest' "
+        f"IAM_ROLE '{ROLE}' FORMAT AS PARQUET MANIFEST;"
+    )
     assert squash(sql["merge"][0]).endswith(
-        "MERGE INTO analytics.fact_transactions AS t USING analytics.stg_fact_transactions AS s "
-        "ON t.transaction_id = s.transaction_id "
+        "MERGE INTO analytics.fact_transactions USING analytics.stg_fact_transactions AS s "
+        "ON analytics.fact_transactions.transaction_id = s.transaction_id "
         "WHEN MATCHED THEN UPDATE SET amount = s.amount, restocking_fee = s.restocking_fee "
         "WHEN NOT MATCHED THEN INSERT (transaction_id, amount, restocking_fee) "
         "VALUES (s.transaction_id, s.amount, s.restocking_fee);"
@@ -76,31 +82,9 @@ def test_group_runs_render_prepare_copy_merge_reconcile_with_the_configured_conn
     assert sorted(merge.downstream_task_ids) == ["load_fact_transactions.reconcile"]
     assert (prepare.conn_id, prepare.autocommit) == ("redshift_default", True)
     assert (merge.conn_id, merge.autocommit, merge.split_statements) == ("redshift_default", False, False)
-    assert (copy.schema, copy.table, copy.method) == ("analytics", "stg_fact_transactions", "APPEND")
-    assert (copy.redshift_conn_id, copy.aws_conn_id, copy.copy_options) == (
-        "redshift_default",
-        "aws_lake",
-        ["FORMAT AS PARQUET"],
-    )
-
-
-def test_copy_operator_emits_a_parquet_copy_into_staging_with_the_iam_role(prod_group):
-    # Given the copy operator with the bucket and prefix its render task would hand it
-    copy = next(t for t in prod_group.tasks if t.task_id.endswith(".copy"))
-    copy.s3_bucket, copy.s3_key = "acme-lakehouse", "prod/exports/fact_transactions/scheduled__2026-01-01/"
-
-    # When it executes against a Redshift hook that records instead of connecting
-    with mock.patch("airflow.providers.amazon.aws.transfers.s3_to_redshift.RedshiftSQLHook") as hook:
-        copy.execute(context={})
-
-    # Then exactly one COPY of the Parquet prefix into staging was sent, outside any transaction of ours
-    (sql,), kwargs = hook.return_value.run.call_args
-    assert squash(sql) == (
-        "COPY analytics.stg_fact_transactions FROM "
-        "'s3://acme-lakehouse/prod/exports/fact_transactions/scheduled__2026-01-01/' "
-        "credentials 'aws_iam_role=arn:aws:iam::123456789012:role/copy' region 'eu-west-1' FORMAT AS PARQUET;"
-    )
-    assert kwargs == {"autocommit": False}
+    # the COPY is rendered by render (not S3ToRedshiftOperator, which would add REGION) and autocommits into staging
+    assert (type(copy).__name__, copy.conn_id, copy.autocommit) == ("SQLExecuteQueryOperator", "redshift_default", True)
+    assert copy.sql == tasks["render"].output["copy"]
 
 
 @pytest.mark.postgres
@@ -128,7 +112,7 @@ def test_merge_and_guard_commit_together_or_not_at_all(postgres_db, monkeypatch)
         SQLExecuteQueryOperator(
             task_id="merge",
             conn_id="warehouse_pg",
-            sql=load_statements(manifest, "redshift_guard")["merge"],
+            sql=load_statements(manifest, "redshift_guard", ROLE)["merge"],
             autocommit=False,
             split_statements=False,
         ).execute(context={})
@@ -163,8 +147,11 @@ def test_render_reads_the_manifest_from_s3_and_points_copy_at_the_export_prefix(
     # When the render task runs for that run id
     out = render.python_callable(run_id="manual__2026-01-01T00:00:00+00:00")
 
-    # Then copy gets the export's bucket and prefix, and the SQL carries the manifest's numbers
-    assert (out["bucket"], out["key"]) == (bucket, f"{key}/")
+    # Then copy reads the export's COPY manifest, and the SQL carries the manifest's numbers
+    assert (
+        "FROM 's3://acme-lakehouse/prod/exports/fact_transactions/scheduled__2026-01-01/_copy.manifest'"
+        in (out["copy"][0])
+    )
     assert out["manifest"] == MANIFEST
     assert "r.n = 2 AND COALESCE(r.sum_amount, 0) = 30.50" in out["merge"][1]
 
@@ -183,7 +170,7 @@ def test_render_fails_clearly_when_the_export_is_missing(s3, monkeypatch):
 
 
 def test_a_full_export_deletes_what_it_lacks_before_the_merge_in_the_same_transaction():
-    sql = load_statements({**MANIFEST, "export": "full"}, "analytics")
+    sql = load_statements({**MANIFEST, "export": "full"}, "analytics", ROLE)
 
     assert len(sql["merge"]) == 3
     assert squash(sql["merge"][0]).endswith(
@@ -212,3 +199,12 @@ def test_render_skips_a_table_that_was_not_exported_and_the_next_table_still_loa
     with pytest.raises(AirflowSkipException, match=r"latest_summary: lake\.curated\.latest_summary does not exist"):
         render.python_callable(run_id="r1")
     assert render.trigger_rule == "none_failed"
+
+
+def test_an_export_without_a_copy_manifest_fails_clearly_instead_of_copying_the_whole_prefix():
+    manifest = {k: v for k, v in MANIFEST.items() if k != "copy_manifest"}
+
+    with pytest.raises(
+        ValueError, match=r"fact_transactions: the export at s3://acme-lakehouse/\S+ has no COPY manifest"
+    ):
+        load_statements(manifest, "analytics", ROLE)

@@ -17,6 +17,8 @@ BATCH_DATE = "2026-02-01"
 # The modules whose tests read this lake: `make test` runs them on one pytest-xdist worker, so the
 # lake is built once (tests/conftest.py; a test elsewhere asking for `e2e` is an error).
 MODULES = ("tests/integration/test_end_to_end.py", "tests/integration/test_lakehouse_ui.py")
+# The longest xdist scopes (DAG runs end to end), scheduled first, in this order.
+LONGEST = ("e2e-lake", "e2e-lake-delta", "tests/integration/test_s3_end_to_end.py")
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
 

@@ -49,9 +49,9 @@ class Lake:
         return tuple(self.io.last_commit(t).snapshot_id for t in (self.tables.summary, self.tables.latest))
 
 
-@pytest.fixture(scope="module", params=["iceberg"])  # "delta": not yet run within the suite's time budget
+@pytest.fixture(scope="module", params=["iceberg", "delta"])
 def summary_io(request, table_io, delta_io):
-    """The tests below on a table format (Delta is proved on the e2e-free table tests for now)."""
+    """The tests below on each table format: Iceberg and Delta."""
     return table_io if request.param == "iceberg" else delta_io
 
 

@@ -34,9 +34,7 @@ def e2e(request) -> dict:
 # on both formats. Iceberg only: the full_refresh rebuild, the PostgreSQL target and maintenance (their
 # Delta forms are proved on tables of their own: tests/integration/test_table_io.py), which would add
 # about 15 minutes of Delta DAG runs to the suite.
-# Delta is off for now: under the full suite's load its lake's landing_to_raw run exceeded the 900 s limit
-# (2026-12-05; 290 s alone), so every Delta test errored. Add "delta" back once its job start-up is cut.
-BOTH_FORMATS = pytest.mark.parametrize("e2e", ["iceberg"], indirect=True)
+BOTH_FORMATS = pytest.mark.parametrize("e2e", ["iceberg", "delta"], indirect=True)
 
 
 def table(spark, e2e: dict, name: str):

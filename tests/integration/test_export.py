@@ -95,6 +95,21 @@ def test_a_full_export_writes_every_row_with_nested_columns_as_json(table_io, te
     assert [r["tags"] for r in exported(manifest.path)] == ['["a"]', '["b",null]', "[]"]
 
 
+def test_the_copy_manifest_lists_exactly_the_part_files_with_their_sizes(table_io, test_env, items):
+    name, _, spec = items
+
+    manifest = export_table(table_io, test_env, name, spec, "run1")
+
+    folder = Path(manifest.path.removeprefix("file:"))
+    parts = sorted(folder.glob("part-*.parquet"))
+    entries = json.loads(Path(manifest.copy_manifest.removeprefix("file:")).read_text())["entries"]
+    assert parts and [(Path(e["url"].removeprefix("file:")).name, e["meta"]["content_length"]) for e in entries] == [
+        (p.name, p.stat().st_size) for p in parts
+    ]
+    assert all(e["mandatory"] for e in entries)
+    assert {p.name for p in folder.iterdir()} - {p.name for p in parts} >= {"_manifest.json", "_SUCCESS"}
+
+
 def test_a_table_not_built_yet_is_skipped_with_a_manifest_saying_so(table_io, test_env):
     spec = WarehouseTable(source="exporttest.never_built", keys=["id"])
 

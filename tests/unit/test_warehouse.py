@@ -25,16 +25,45 @@ def emails(cfg: WarehouseConfig) -> dict[int, str]:
         return dict(con.execute("select customer_key, email from analytics.dim_customer").fetchall())
 
 
-def test_merge_sql_template_renders_keys_updates_and_inserts():
+def squash(sql: str) -> str:
+    """The statement without its comment lines, on one line."""
+    return " ".join(" ".join(line for line in sql.splitlines() if not line.startswith("--")).split())
+
+
+def test_merge_sql_template_renders_keys_updates_and_inserts_without_a_target_alias():
     sql = merge_sql("analytics.f", "stg_f", ["id"], ["id", "a", "b"])
 
-    assert sql == (
-        "-- Staging + MERGE, shared by every warehouse target (DuckDB, PostgreSQL 15+, Redshift).\n"
-        "-- Rendered by plugins/lakehouse/warehouse.py; runs inside the load's transaction.\n"
-        "MERGE INTO analytics.f AS t\nUSING stg_f AS s\nON t.id = s.id\n"
-        "WHEN MATCHED THEN UPDATE SET a = s.a, b = s.b\n"
-        "WHEN NOT MATCHED THEN INSERT (id, a, b)\nVALUES (s.id, s.a, s.b);"
+    assert squash(sql) == (
+        "MERGE INTO analytics.f USING stg_f AS s ON analytics.f.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET a = s.a, b = s.b "
+        "WHEN NOT MATCHED THEN INSERT (id, a, b) VALUES (s.id, s.a, s.b);"
     )
+
+
+def test_a_table_of_key_columns_only_still_gets_both_when_clauses():
+    sql = merge_sql("analytics.k", "stg_k", ["a", "b"], ["a", "b"])
+
+    assert squash(sql) == (
+        "MERGE INTO analytics.k USING stg_k AS s ON analytics.k.a = s.a AND analytics.k.b = s.b "
+        "WHEN MATCHED THEN UPDATE SET a = s.a, b = s.b "
+        "WHEN NOT MATCHED THEN INSERT (a, b) VALUES (s.a, s.b);"
+    )
+
+
+def test_the_key_only_merge_runs_on_duckdb_and_inserts_only_new_keys():
+    # given a table of keys only and a staging table with one known and one new key
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA analytics")
+    con.execute("CREATE TABLE analytics.k (a INTEGER, b INTEGER, PRIMARY KEY (a, b))")
+    con.execute("INSERT INTO analytics.k VALUES (1, 1)")
+    con.execute("CREATE TABLE stg_k AS SELECT * FROM (VALUES (1, 1), (2, 1)) v(a, b)")
+
+    # when the shared MERGE runs twice
+    for _ in range(2):
+        con.execute(merge_sql("analytics.k", "stg_k", ["a", "b"], ["a", "b"]))
+
+    # then each key is there once
+    assert con.execute("SELECT a, b FROM analytics.k ORDER BY a").fetchall() == [(1, 1), (2, 1)]
 
 
 def test_loading_twice_gives_no_duplicates(cfg, tmp_path):
@@ -185,3 +214,19 @@ def test_every_warehouse_table_has_ddl_and_a_redshift_overlay_with_the_same_colu
             ).fetchall()
         ]
     assert columns == ddl_columns(portable)
+
+
+def test_a_copy_manifest_names_s3a_part_files_by_their_s3_urls_with_their_sizes():
+    from spark_apps.export import copy_manifest
+
+    manifest = json.loads(copy_manifest([("s3a://b/exports/t/r1/part-00000-a.snappy.parquet", 1234)]))
+
+    assert manifest == {
+        "entries": [
+            {
+                "url": "s3://b/exports/t/r1/part-00000-a.snappy.parquet",
+                "mandatory": True,
+                "meta": {"content_length": 1234},
+            }
+        ]
+    }

@@ -20,6 +20,9 @@ MODULES = ("tests/integration/test_end_to_end.py", "tests/integration/test_lakeh
 # The longest xdist scopes (DAG runs end to end), scheduled first, in this order.
 LONGEST = ("e2e-lake", "e2e-lake-delta", "tests/integration/test_s3_end_to_end.py")
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
+# A hang guard, not a speed check: under the full suite's load on 2 cores, the Delta landing run (five
+# spark-submit JVMs, 290 s alone) took more than 900 s on 2026-12-05.
+DAG_RUN_TIMEOUT_S = 1800
 
 
 def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg") -> dict:
@@ -46,7 +49,11 @@ def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg
     ]
     for dag_id, extra in runs:
         proc = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, BATCH_DATE, *extra], env=env, capture_output=True, text=True, timeout=900
+            [AIRFLOW, "dags", "test", dag_id, BATCH_DATE, *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=DAG_RUN_TIMEOUT_S,
         )
         logs[dag_id] = proc.stdout + proc.stderr
         assert proc.returncode == 0, f"{dag_id} failed:\n{logs[dag_id][-5000:]}"

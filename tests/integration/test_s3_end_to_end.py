@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from spark_apps.sample_data import FaultRates, generate
-from tests.integration.e2e_lake import AIRFLOW
+from tests.integration.e2e_lake import AIRFLOW, DAG_RUN_TIMEOUT_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -66,7 +66,11 @@ def s3_lake(moto_endpoint, scratch, spark, airflow_home) -> dict:
         ("processing_to_warehouse", []),
     ]:
         proc = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, BATCH, *extra], env=env, capture_output=True, text=True, timeout=900
+            [AIRFLOW, "dags", "test", dag_id, BATCH, *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=DAG_RUN_TIMEOUT_S,
         )
         logs[dag_id] = proc.stdout + proc.stderr
         (scratch / f"s3-{dag_id}.log").write_text(logs[dag_id])

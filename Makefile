@@ -25,7 +25,7 @@ export PYSPARK_PYTHON := $(BIN)/python
 export SPARK_VERSION := 3.5
 export PIPELINE_ENV ?= dev
 
-.PHONY: install package airflow-db demo ui test browser postgres lint bench clean
+.PHONY: install package airflow-db demo compose-demo ui test browser postgres lint bench clean
 
 JVM_INDEX := $(CURDIR)/.jvm/resolved.json
 
@@ -86,6 +86,30 @@ demo: package airflow-db
 	  [print(f'  {w.schema_}.{t:<24} rows={con.execute(f\"select count(*) from {w.schema_}.{t}\").fetchone()[0]}') \
 	   for (t,) in con.execute(\"select table_name from information_schema.tables where table_schema = ? order by 1\", [w.schema_]).fetchall()]"
 	@echo "Logs: data/demo-*.log   Lake: data/lake   Generation summary: data/generation-summary.json"
+
+# The demo on the docker compose stack (needs a Docker engine with compose): build and start it as your
+# user, generate the landing files, copy them into MinIO's landing prefix with minio-init's `mc`, wait for
+# the DAGs to be parsed, trigger landing_to_raw (raw_to_processing and processing_to_warehouse follow on
+# their assets) and, once it succeeded, the account summary's initial build. Follow it at :8080.
+COMPOSE_LANDING := data/compose-landing
+compose-demo: install
+	@mkdir -p $(COMPOSE_LANDING)
+	$(BIN)/python -m spark_apps.sample_data --landing $(COMPOSE_LANDING) --batch-date $(DEMO_DATE) \
+	  --customers $(DEMO_CUSTOMERS) --transactions $(DEMO_TRANSACTIONS) --fault-rate $(DEMO_FAULT_RATE) \
+	  --accounts $(DEMO_ACCOUNTS) --months $(DEMO_MONTHS) > data/compose-generation-summary.json
+	AIRFLOW_UID=$$(id -u) docker compose up --build --detach
+	docker compose run --rm -v "$(CURDIR)/$(COMPOSE_LANDING):/landing:ro" minio-init \
+	  "mc alias set local http://minio:9000 minio minio-secret && mc mirror --overwrite /landing local/acme-lakehouse/lake/landing"
+	@for i in $$(seq 60); do docker compose exec -T airflow-scheduler airflow dags details landing_to_raw > /dev/null 2>&1 && break; \
+	  echo "waiting for the DAGs to be parsed"; sleep 5; done
+	docker compose exec -T airflow-scheduler airflow dags trigger landing_to_raw --logical-date $(DEMO_DATE)T00:00:00+00:00
+	@for i in $$(seq 180); do state=$$(docker compose exec -T airflow-scheduler airflow dags state landing_to_raw \
+	  $(DEMO_DATE)T00:00:00+00:00 2>/dev/null | tail -1); case "$$state" in success) break;; failed) echo "landing_to_raw failed"; exit 1;; esac; \
+	  echo "landing_to_raw: $${state:-queued}"; sleep 10; done
+	docker compose exec -T airflow-scheduler airflow dags trigger account_summary --logical-date $(DEMO_DATE)T00:00:00+00:00 \
+	  --conf '{"mode": "initial"}'
+	@echo "Triggered. Airflow: http://localhost:8080  Spark: http://localhost:8081  MinIO: http://localhost:9001 (minio / minio-secret)"
+	@echo "Warehouse: docker compose exec postgres psql -U airflow -d warehouse -c 'select count(*) from analytics.fact_transactions'"
 
 # The Airflow UI (API server only: enough to browse) with the lakehouse pages over the lake `make demo` wrote.
 UI_PORT ?= 8080

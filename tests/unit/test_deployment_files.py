@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -65,12 +66,71 @@ def test_archive_holds_the_package_and_its_version(tmp_path):
     assert not [n for n in names if "__pycache__" in n]
 
 
-def test_compose_spark_matches_the_pinned_spark_minor_version():
-    compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
-    minor = ".".join(pinned("pyspark[sql]").split(".")[:2])
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+
+
+def test_compose_spark_runs_on_the_project_image_so_python_java_and_pyspark_match_airflow():
+    services = compose()["services"]
+    airflow_image = services["airflow-scheduler"]["image"]
 
     for name in ("spark-master", "spark-worker"):
-        assert compose["services"][name]["image"].startswith(f"apache/spark:{minor}.")
+        assert services[name]["image"] == airflow_image, name
+        assert services[name]["entrypoint"] == ["spark-class"], name  # not Airflow's entrypoint
+    assert services["spark-worker"]["command"] == ["org.apache.spark.deploy.worker.Worker", "spark://spark-master:7077"]
+
+
+def test_compose_runs_the_dags_unpaused_as_the_host_user_with_the_compose_environment():
+    airflow = compose()["services"]["airflow-scheduler"]
+    env = airflow["environment"]
+
+    assert airflow["user"] == "${AIRFLOW_UID:-50000}:0"
+    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "False"
+    assert env["PIPELINE_ENV"] == "compose"
+
+
+def test_the_compose_environment_uses_connections_and_services_compose_defines():
+    # given the environment the compose stack runs and the connections its containers carry
+    from spark_apps.config import load_env
+
+    services = compose()["services"]
+    env = services["airflow-scheduler"]["environment"]
+    cfg = load_env("compose")
+
+    # then every connection the config names is defined, and points at a compose service
+    def conn(conn_id: str) -> dict:
+        return json.loads(env[f"AIRFLOW_CONN_{conn_id.upper()}"])
+
+    assert cfg.warehouse.target == "postgres"
+    assert (conn(cfg.warehouse.conn_id)["host"], conn(cfg.warehouse.conn_id)["schema"]) == ("postgres", "warehouse")
+    assert conn(cfg.spark.conn_id)["host"] == "spark://spark-master"
+    assert conn(cfg.lake.aws_conn_id)["extra"]["endpoint_url"] == "http://minio:9000"
+    assert cfg.spark.conf["spark.hadoop.fs.s3a.endpoint"] == "http://minio:9000"
+    # and the lake's bucket is the one minio-init creates
+    bucket = cfg.lake.root.removeprefix("s3://").split("/")[0]
+    assert f"local/{bucket}" in " ".join(services["minio-init"]["command"])
+    assert "s3a" in cfg.spark.jvm_packages and {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(env)
+
+
+def test_make_compose_demo_mirrors_the_landing_files_into_the_lake_bucket_and_triggers_the_run():
+    import subprocess
+
+    from spark_apps.config import load_env
+
+    # when make prints what compose-demo would run
+    dry = subprocess.run(["make", "-n", "compose-demo"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    landing = load_env("compose").lake.root.replace("s3://", "local/") + "/landing"
+
+    # then the files go to the compose lake's landing prefix, and the services it uses exist
+    assert f"mc mirror --overwrite /landing {landing}" in dry
+    assert "airflow dags trigger landing_to_raw" in dry
+    assert (
+        dry.index("dags trigger landing_to_raw")
+        < dry.index("dags state landing_to_raw")
+        < dry.index("dags trigger account_summary")
+    )
+    used = set(re.findall(r"docker compose (?:run --rm -v \S+|exec -T) ([\w-]+)", dry))
+    assert used == {"minio-init", "airflow-scheduler"} and used <= set(compose()["services"])
 
 
 def test_compose_mounts_only_files_that_exist():

@@ -66,16 +66,22 @@ def _territory() -> Column:
     return F.coalesce(F.col("territory"), F.lit("Unknown")).alias("territory")
 
 
+def unique_customers(rules: RetailRules) -> Column:
+    """Distinct known customers: a transaction of the unknown member carries an id no customer has."""
+    known = F.when(F.col("customer_key") != F.lit(rules.unknown_member_key), F.col("customer_id"))
+    return F.countDistinct(known).alias("unique_customers")
+
+
 def monthly_summary(inputs: MartInputs, rules: RetailRules) -> DataFrame:
     """Per calendar month: sales, refunds, items sold and refunded, restocking fees, unique customers."""
-    return inputs.fact.groupBy("month").agg(*sales_measures(), F.countDistinct("customer_id").alias("unique_customers"))
+    return inputs.fact.groupBy("month").agg(*sales_measures(), unique_customers(rules))
 
 
 def regional_performance(inputs: MartInputs, rules: RetailRules) -> DataFrame:
     """Per territory and month: the sales measures, average sale value and share of the month's sales."""
     per_region = inputs.fact.groupBy("month", _territory()).agg(
         *sales_measures(),
-        F.countDistinct("customer_id").alias("unique_customers"),
+        unique_customers(rules),
         F.sum(F.when(_is_sale(), 1).otherwise(0)).alias("_sales"),
     )
     month_sales = F.sum("sales_amount").over(Window.partitionBy("month"))

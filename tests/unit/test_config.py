@@ -8,6 +8,7 @@ import pytest
 
 from spark_apps import config
 from spark_apps.config import ConfigError, load_contract, load_contracts, load_env
+from spark_apps.model_tables import MART_PARTITIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -175,6 +176,7 @@ def test_shipped_quality_suites_load_for_every_layer():
 
     assert {s.layer for s in suites.values()} == {"raw", "processing", "marts"}
     assert set(config.load_suites("raw")) == {f"raw.{name}" for name in load_contracts()}
+    assert set(config.load_suites("marts")) == {f"marts.{name}" for name in MART_PARTITIONS}  # every mart gated
     assert config.suite_for("raw.customers").checks[0].name == "email_format"
     assert config.suite_for("raw.nothing") is None
 

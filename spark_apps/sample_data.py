@@ -80,11 +80,19 @@ def _progress(label: str, n: int, total: int) -> None:
 
 
 def customer_rows(
-    n: int, batch_date: dt.date, rng: random.Random, faults: FaultRates, summary: Summary
+    n: int,
+    batch_date: dt.date,
+    rng: random.Random,
+    faults: FaultRates,
+    summary: Summary,
+    territories: dict[int, str] | None = None,
 ) -> Iterator[list[str]]:
+    """Customers 1..n; each one's territory is recorded in ``territories`` for its transactions."""
     for cid in range(1, n + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         country, territory = rng.choice(TERRITORIES)
+        if territories is not None:
+            territories[cid] = territory
         email = f"{first}.{last}{cid}@example.com".lower()
         signup = (batch_date - dt.timedelta(days=rng.randint(1, 1500))).isoformat()
         row_id = str(cid)
@@ -106,19 +114,35 @@ def customer_rows(
         yield [row_id, first, last, email, country, territory, signup]
 
 
+# One sale in this many is a bulk order of an expensive product, above the large-order threshold (5,000).
+LARGE_ORDER_EVERY = 500
+
+
 def transaction_rows(
-    n: int, n_customers: int, batch_date: dt.date, rng: random.Random, faults: FaultRates, summary: Summary
+    n: int,
+    n_customers: int,
+    batch_date: dt.date,
+    rng: random.Random,
+    faults: FaultRates,
+    summary: Summary,
+    territories: dict[int, str] | None = None,
 ) -> Iterator[list[str]]:
+    """Sales (and 10 % refunds) of known customers, in their own territory (``territories``), with faults."""
     emitted = 0
+    expensive = sorted(PRODUCTS, key=PRICES.__getitem__)[-10:]
     for i in range(1, n + 1):
         product = rng.choice(PRODUCTS)
         qty = rng.randint(1, 5)
+        if i % LARGE_ORDER_EVERY == 0:
+            product, qty = expensive[i // LARGE_ORDER_EVERY % len(expensive)], 25
         amount = PRICES[product] * qty * (1 if rng.random() > 0.1 else -1)
         day = batch_date - dt.timedelta(days=rng.randint(0, 27))
         date_text = day.isoformat() if rng.random() > 0.1 else day.strftime("%d/%m/%Y")
-        customer = str(rng.randint(1, n_customers))
+        customer_id = rng.randint(1, n_customers)
+        customer = str(customer_id)
         amount_text = f"{amount:.2f}"
         _, territory = rng.choice(TERRITORIES)
+        territory = (territories or {}).get(customer_id, territory)
         roll = rng.random()
         edges = [faults.nulls, faults.bad_dates, faults.bad_amounts, faults.orphans]
         if roll < edges[0]:
@@ -334,14 +358,14 @@ def generate(
     rng = random.Random(seed)
     day = dt.date.fromisoformat(batch_date)
     summary = Summary(batch_date)
-    _write(
-        landing, "customers", batch_date, customer_rows(customers, day, rng, faults, summary), rows_per_file, summary
-    )
+    territories: dict[int, str] = {}
+    rows = customer_rows(customers, day, rng, faults, summary, territories)
+    _write(landing, "customers", batch_date, rows, rows_per_file, summary)
     _write(
         landing,
         "transactions",
         batch_date,
-        transaction_rows(transactions, customers, day, rng, faults, summary),
+        transaction_rows(transactions, customers, day, rng, faults, summary, territories),
         rows_per_file,
         summary,
     )

@@ -64,3 +64,21 @@ def test_account_snapshots_are_deterministic_with_gaps_and_late_corrections():
     assert 0.85 * 200 * 12 < len(set(keys)) < 0.95 * 200 * 12  # about 10 % of months are gaps
     assert len(keys) > len(set(keys))  # corrections re-report a month with a later base_ts
     assert 0.05 * len(first) < len(late) < 0.15 * len(first)  # late and corrected arrivals, ~5 % each
+
+
+def test_transactions_are_in_their_customers_territory_and_some_are_large_orders(tmp_path):
+    # given a clean generation
+    generate(tmp_path, "2026-01-01", 50, 2000, seed=2, faults=FaultRates())
+
+    # when customers and transactions are read back
+    def rows(source: str) -> list[dict]:
+        (path,) = (tmp_path / source / "2026-01-01").glob("*.csv")
+        return list(csv.DictReader(path.open()))
+
+    territory = {c["customer_id"]: c["territory"] for c in rows("customers")}
+    transactions = rows("transactions")
+
+    # then every transaction carries its customer's territory, and bulk orders cross the 5,000 threshold
+    assert all(t["territory"] == territory[t["customer_id"]] for t in transactions)
+    large = [t for t in transactions if abs(float(t["amount"])) >= 5000]
+    assert len(large) == 2000 // 500

@@ -201,7 +201,7 @@ def fiscal_calendar_rows(start: dt.date, days: int, summary: Summary) -> Iterato
 
 ACCOUNT_SNAPSHOT_COLUMNS = [
     "account_key",
-    "customer_key",
+    "customer_id",
     "report_month",
     "base_ts",
     "balance",
@@ -263,7 +263,7 @@ def account_snapshots(
             dpd = rng.choice([0, 0, 0, 0, 0, 15, 30, 60, 90])
             values: dict[str, object] = {
                 "account_key": account,
-                "customer_key": customer,
+                "customer_id": customer,
                 "report_month": add_months(first_month, m),
                 "base_ts": f"{add_months(first_month, m + 1)}-0{rng.randrange(1, 6)} 0{rng.randrange(0, 10)}:00:00",
                 "balance": f"{balance:.2f}",

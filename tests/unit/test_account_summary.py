@@ -34,7 +34,7 @@ CFG = load_summary_config().model_copy(update={"history_length": 4})
 def snap(account: int, month: str, rating: str = "0", ts: str | None = None, balance: str = "10.00", **extra) -> dict:
     return {
         "account_key": account,
-        "customer_key": 100 + (account or 0),
+        "customer_id": 100 + (account or 0),
         "report_month": month,
         "base_ts": ts or f"{month}-28 00:00:00",
         "balance": balance,

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.latest_summary (
     account_key              BIGINT       NOT NULL PRIMARY KEY,
     report_month             VARCHAR(7),
     base_ts                  TIMESTAMP,
-    customer_key             BIGINT,
+    customer_id              BIGINT,
     account_type             VARCHAR(64),
     open_date                DATE,
     branch_code              VARCHAR(64),

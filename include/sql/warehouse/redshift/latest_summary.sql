@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.latest_summary (
     account_key              BIGINT       NOT NULL PRIMARY KEY ENCODE az64,
     report_month             VARCHAR(7)   ENCODE bytedict,
     base_ts                  TIMESTAMP    ENCODE az64,
-    customer_key             BIGINT       ENCODE az64,
+    customer_id              BIGINT       ENCODE az64,
     account_type             VARCHAR(64)  ENCODE bytedict,
     open_date                DATE         ENCODE az64,
     branch_code              VARCHAR(64)  ENCODE bytedict,

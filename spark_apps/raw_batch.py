@@ -125,6 +125,17 @@ def check_batch(
     return rejected.unionByName(ruled), checked.results
 
 
+def contract_note(batch: DataFrame, source: str) -> str:
+    """What the raw checks did not measure: the rows the source contract already quarantined."""
+    row = batch.agg(F.count("*").alias("rows"), F.sum((F.size("_reasons") > 0).cast("long")).alias("rejected")).first()
+    rows, rejected = (row["rows"], row["rejected"] or 0) if row else (0, 0)
+    return (
+        f"{rows:,} rows read. The checks measure the {rows - rejected:,} rows the source contract accepted; "
+        f"{rejected:,} rows failed the contract itself (types, formats, required values, duplicate keys) "
+        f"and are in quarantine.{source} with their reasons."
+    )
+
+
 def _file_counts(batch: DataFrame, contract: SourceContract) -> tuple[dict[str, tuple[int, int]], Any]:
     """Rows read and loaded per file, and the batch's max incremental value, in one pass."""
     valid = F.size("_reasons") == 0
@@ -261,8 +272,9 @@ def ingest_plan(
         if suite is not None:
             as_of = as_of or dt.datetime.combine(dt.date.fromisoformat(max(plan.batch_dates)), dt.time())
             gate = QualityGate(io, env, run_id, as_of)
+            note = contract_note(batch, contract.name)  # before the checks add their own reasons
             batch, results = check_batch(gate, suite, batch, bid)
-            gate.record(results, f"raw.{contract.name}")
+            gate.record(results, f"raw.{contract.name}", note)
             gate.enforce("raw", results)  # before any commit: a breached batch leaves raw as it was
         counts, watermark = _file_counts(batch, contract)
         raw, quarantine = ingest.raw_rows(batch, contract), ingest.quarantine_rows(batch)

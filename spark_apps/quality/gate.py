@@ -157,9 +157,9 @@ class QualityGate:
                 values[r["check_name"]].append(r["metric_value"])
         return values
 
-    def record(self, results: Sequence[CheckResult], report_name: str) -> dict[str, str]:
+    def record(self, results: Sequence[CheckResult], report_name: str, note: str = "") -> dict[str, str]:
         """Write the results to ``ops.quality_results`` (a re-run of the same run replaces its rows) and
-        the run's JSON and HTML reports; returns the report locations."""
+        the run's JSON and HTML reports (headed by ``note``); returns the report locations."""
         if not results:
             return {}
         df = self.spark.createDataFrame([r.as_row() for r in results], RESULT_DDL)
@@ -173,8 +173,8 @@ class QualityGate:
             "json": self.env.quality_report_path(self.run_id, f"{report_name}.json"),
             "html": self.env.quality_report_path(self.run_id, f"{report_name}.html"),
         }
-        lake_fs.write_text(self.spark, paths["json"], report.render_json(title, current, history))
-        lake_fs.write_text(self.spark, paths["html"], report.render_html(title, current, history))
+        lake_fs.write_text(self.spark, paths["json"], report.render_json(title, current, history, note))
+        lake_fs.write_text(self.spark, paths["html"], report.render_html(title, current, history, note))
         for r in results:
             print(
                 f"QUALITY_RESULT table={r.table_name} check={r.check_name} status={r.status} "

@@ -39,10 +39,12 @@ def trend(current: Sequence[dict], history: Sequence[dict]) -> dict[str, list[di
     return {t: sorted(points, key=lambda p: p["at"]) for t, points in sorted(series.items())}
 
 
-def render_json(title: str, current: Sequence[dict], history: Sequence[dict]) -> str:
+def render_json(title: str, current: Sequence[dict], history: Sequence[dict], note: str = "") -> str:
+    """The run's results as data; ``note`` says what the checks did not see (e.g. contract quarantine)."""
     return json.dumps(
         {
             "title": title,
+            "note": note,
             "status": overall_status(current),
             "results": [{k: _plain(v) for k, v in r.items()} for r in current],
             "trend": trend(current, history),
@@ -183,9 +185,12 @@ def latest_and_history(results: Sequence[dict]) -> tuple[list[dict], list[dict]]
     return current, history
 
 
-def render_html(title: str, current: Sequence[dict], history: Sequence[dict]) -> str:
+def render_html(title: str, current: Sequence[dict], history: Sequence[dict], note: str = "") -> str:
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>" + sections(current, history) + "</body></html>"
+        f"<h1>{html.escape(title)}</h1>"
+        + (f'<p id="scope">{html.escape(note)}</p>' if note else "")
+        + sections(current, history)
+        + "</body></html>"
     )

@@ -283,6 +283,15 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
         assert links, dag_id
         page = Path(links[-1]).read_text()
         assert '<svg id="chart-pass-rate"' in page and "trend-rows-" in page
+    # the raw report says how many rows the contract quarantined before its checks measured the rest
+    (transactions,) = re.findall(
+        r"QUALITY_REPORT html=file://(\S+/raw\.transactions\.html)", e2e["logs"]["landing_to_raw"]
+    )
+    landed, bad = e2e["summary"].rows["transactions"], e2e["summary"].quarantine_expected["transactions"]
+    assert (
+        f"{landed:,} rows read. The checks measure the {landed - bad:,} rows the source contract accepted; "
+        f"{bad:,} rows failed the contract itself"
+    ) in Path(transactions).read_text()
 
 
 @BOTH_FORMATS

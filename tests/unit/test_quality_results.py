@@ -117,6 +117,16 @@ def test_reports_hold_the_results_and_the_trend_across_runs():
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
 
 
+def test_a_report_note_heads_the_page_and_the_json():
+    current = _results("run-1", NOW, 100, 1.0)
+
+    page = report.render_html("t", current, [], note="3 rows failed the contract <before> the checks")
+    data = json.loads(report.render_json("t", current, [], note="3 rows failed the contract"))
+
+    assert '<h1>t</h1><p id="scope">3 rows failed the contract &lt;before&gt; the checks</p>' in page
+    assert data["note"] == "3 rows failed the contract"
+
+
 def test_stored_results_split_into_each_tables_newest_run_and_its_history():
     # Given results of two runs of curated.fact and one of marts.m, as ops.quality_results holds them
     older = _results("run-0", NOW - dt.timedelta(days=1), 90, 1.0)

@@ -34,6 +34,7 @@ REASON_FILE = "reason.json"
 class LandedFile:
     uri: str
     size: int
+    symlink: bool = False
 
 
 class LandingStore(Protocol):
@@ -55,9 +56,9 @@ class LocalStore:
         if not folder.is_dir():
             return []
         return [
-            LandedFile(str(p), p.stat().st_size)
+            LandedFile(str(p), p.lstat().st_size, p.is_symlink())
             for p in sorted(folder.iterdir())
-            if p.is_file() and fnmatch.fnmatch(p.name, pattern)
+            if (p.is_file() or p.is_symlink()) and fnmatch.fnmatch(p.name, pattern)
         ]
 
     def list_folders(self, prefix: str) -> list[str]:
@@ -151,6 +152,19 @@ def inspect_file(chunks: Iterator[bytes], contract: SourceContract) -> tuple[str
     return digest.hexdigest(), size, reason
 
 
+def admission_problem(landed: LandedFile, contract: SourceContract) -> str | None:
+    """Why a file in the batch folder cannot be loaded whatever its content, or None. Every file of the
+    folder is planned, so none is skipped silently: Spark itself ignores names starting with '_' or '.'."""
+    name = landed.uri.rstrip("/").rsplit("/", 1)[-1]
+    if name.startswith(("_", ".")):
+        return "hidden file: a name starting with '_' or '.' is never read by Spark"
+    if landed.symlink:
+        return "symbolic link: landing loads regular files only"
+    if not fnmatch.fnmatch(name, contract.glob):
+        return f"wrong format for this source: it loads {contract.format} files named {contract.glob}"
+    return None
+
+
 def _content_problem(head: bytes, contract: SourceContract) -> str | None:
     if contract.format == "csv":
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -217,8 +231,12 @@ def plan_batch(
     """
     plan = BatchPlan(contract.name, mode, sorted(batch_dates))
     for batch_date in plan.batch_dates:
-        for landed in store.list(landing_prefix(lake_root, contract.name, batch_date), contract.glob):
-            sha, size, reason = inspect_file(store.chunks(landed.uri), contract)
+        for landed in store.list(landing_prefix(lake_root, contract.name, batch_date), "*"):
+            reason = admission_problem(landed, contract)
+            if reason:  # not read: a link may point anywhere, and Spark would skip a hidden file
+                sha, size = "", landed.size
+            else:
+                sha, size, reason = inspect_file(store.chunks(landed.uri), contract)
             planned = PlannedFile(landed.uri, size, sha, batch_date, reason)
             if reason:
                 planned = quarantine_file(store, lake_root, contract, planned)

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
@@ -149,7 +150,9 @@ def _file_counts(batch: DataFrame, contract: SourceContract) -> tuple[dict[str, 
 
 
 def _norm(uri: str) -> str:
-    """Spark reports local files as file:/path; plans hold /path."""
+    """Spark reports a file as a URL (file:/path, spaces as %20, non-ASCII %-encoded); plans hold the
+    name as listed (/path with its spaces)."""
+    uri = unquote(uri)
     return uri.removeprefix("file:") if uri.startswith("file:/") and not uri.startswith("file://") else uri
 
 

@@ -255,3 +255,54 @@ def test_regions_with_different_optional_columns_load_together(lake, ingest):
     rows = {r["customer_id"]: r for r in out.raw}
     assert (rows[1]["country"], rows[1]["email"], rows[1]["_extra"]) == ("DE", None, None)
     assert (rows[2]["country"], rows[2]["email"], rows[2]["_extra"]) == (None, "b@x", {"state": "CA"})
+
+
+def test_hidden_files_and_files_of_another_format_are_rejected_by_name_not_skipped(lake, ingest):
+    # given a batch folder holding a good file, files Spark would skip, and a file of another format
+    c = fresh_contract()
+    good = HEADER + b"1,Ann,2026-01-01\n"
+    land(lake, c, D, {"a.csv": good, "_part.csv": good, ".hidden.csv": good, "extra.json": b'{"customer_id": 2}\n'})
+
+    # when the batch is validated and ingested
+    out = ingest(c)
+
+    # then each file is in the manifest under its own name: one loaded, three rejected with their reason
+    assert {name: m["status"] for name, m in out.manifest.items()} == {
+        "a.csv": "loaded",
+        "_part.csv": "rejected",
+        ".hidden.csv": "rejected",
+        "extra.json": "rejected",
+    }
+    reasons = {f["file"]: f["reason"] for f in out.reasons_json["files"]}
+    assert reasons == {
+        "_part.csv": "hidden file: a name starting with '_' or '.' is never read by Spark",
+        ".hidden.csv": "hidden file: a name starting with '_' or '.' is never read by Spark",
+        "extra.json": "wrong format for this source: it loads csv files named *.csv",
+    }
+    assert sorted(p.name for p in (lake / "landing" / c.name / D).iterdir()) == ["a.csv"]
+    assert (out.result.rows_read, out.result.rows_loaded, out.result.files_rejected) == (1, 1, 3)
+
+
+def test_a_symlink_in_landing_is_rejected_and_its_target_never_read(lake, ingest, tmp_path):
+    c = fresh_contract()
+    outside = tmp_path / "secret.csv"
+    outside.write_bytes(HEADER + b"9,Mallory,2026-01-01\n")
+    land(lake, c, D, {"a.csv": HEADER + b"1,Ann,2026-01-01\n"})
+    (lake / "landing" / c.name / D / "link.csv").symlink_to(outside)
+
+    out = ingest(c)
+
+    assert [r["customer_id"] for r in out.raw] == [1]
+    assert out.manifest["link.csv"]["status"] == "rejected"
+    assert out.reasons_json["files"][0]["reason"] == "symbolic link: landing loads regular files only"
+    assert outside.is_file()  # the link moved to quarantine, not its target
+
+
+def test_a_file_name_with_spaces_and_unicode_is_counted_under_its_own_name(lake, ingest):
+    c = fresh_contract()
+    land(lake, c, D, {"März export 1.csv": HEADER + b"1,Ann,2026-01-01\n2,Bo,2026-01-01\n"})
+
+    out = ingest(c)
+
+    manifest = out.manifest["März export 1.csv"]
+    assert (manifest["status"], manifest["rows_read"], manifest["rows_loaded"]) == ("loaded", 2, 2)

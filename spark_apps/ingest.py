@@ -104,7 +104,27 @@ def _typed(col: ColumnSpec) -> Column:
         fn = F.to_date if col.type == "date" else F.to_timestamp
         iso = F.when(raw.rlike(iso_regex), raw.cast(col.type))
         return F.coalesce(iso, *[fn(raw, fmt) for fmt in col.formats if fmt != iso_format])
-    return F.trim(raw).cast(col.type)
+    text = F.trim(raw)
+    exact = _exact_number_pattern(col.type)
+    if exact:  # a value the type cannot hold exactly is refused, never truncated or rounded
+        return F.when(text.rlike(exact), text.cast(col.type))
+    return text.cast(col.type)
+
+
+INTEGER_TYPES = ("tinyint", "byte", "smallint", "short", "int", "integer", "bigint", "long")
+
+
+def _exact_number_pattern(spark_type: str) -> str | None:
+    """The text an integer or decimal type holds exactly: whole numbers, or at most ``scale`` decimals
+    besides trailing zeros (Spark's cast would make 2.9 an int 2 and 12.345 a decimal(12,2) 12.35)."""
+    t = spark_type.strip().lower()
+    if t in INTEGER_TYPES:
+        return r"^[+-]?\d+$"
+    scale = re.fullmatch(r"decimal\(\s*\d+\s*,\s*(\d+)\s*\)", t)
+    if scale:
+        digits = int(scale.group(1))
+        return rf"^[+-]?(\d+(\.\d{{0,{digits}}}0*)?|\.\d{{1,{digits}}}0*)$" if digits else r"^[+-]?\d+(\.0*)?$"
+    return None
 
 
 def _shorten(value: Column) -> Column:

@@ -132,3 +132,30 @@ def test_raw_and_quarantine_split_conserves_rows(spark, tmp_path):
     assert raw.count() == 2
     assert [(r["_line"], r["_raw"]) for r in quarantined.collect()] == [(3, "x,B")]
     assert {"_batch_id", "_source_file", "_line", "_ingested_at", "_ingest_date", "_run_id"} <= set(raw.columns)
+
+
+def test_numbers_the_declared_type_cannot_hold_exactly_are_refused_not_rounded(spark, tmp_path):
+    # given transactions whose quantity is not whole and whose amounts have more decimals than decimal(12,2)
+    contract = load_contracts()["transactions"]
+    header = "transaction_id,customer_id,product_id,quantity,amount,transaction_date,territory\n"
+    path = write(
+        tmp_path,
+        "t.csv",
+        header
+        + "T1,1,P1,2,12.50,2026-01-01,Europe\n"  # exact
+        + "T2,1.7,P1,2,12.5000,2026-01-01,Europe\n"  # id not whole; trailing zeros are exact
+        + "T3,1,P1,2.9,12.345,2026-01-01,Europe\n"  # neither
+        + "T4,1,P1,3,0.005,2026-01-01,Europe\n",
+    )
+
+    # when they are parsed and typed
+    rows = parse(spark, contract, path)
+
+    # then only exact values load; the others name the value and the type instead of becoming 1, 2, 12.35, 0.01
+    assert [rows[("t.csv", n)]["_reasons"] for n in (2, 3, 4, 5)] == [
+        [],
+        ["customer_id: cannot parse '1.7' as long"],
+        ["quantity: cannot parse '2.9' as int", "amount: cannot parse '12.345' as decimal(12,2)"],
+        ["amount: cannot parse '0.005' as decimal(12,2)"],
+    ]
+    assert str(rows[("t.csv", 3)]["amount"]) == "12.50"

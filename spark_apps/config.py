@@ -7,6 +7,7 @@ This module imports no Spark and no Airflow: both sides (DAG files and Spark job
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from functools import cache
@@ -348,6 +349,22 @@ class DriftPolicy(_Strict):
     missing_required: Literal["reject_file"] = "reject_file"
 
 
+class ValueBounds(_Strict):
+    """What every value of a source must fit, unless a column says otherwise: a row outside is quarantined
+    with a reason, so one value cannot break a later layer (Parquet's ancient-date rebase, a watermark
+    stuck at 9999-12-31, a warehouse VARCHAR)."""
+
+    min_date: dt.date = dt.date(1900, 1, 1)
+    max_date: dt.date = dt.date(2100, 12, 31)
+    max_string_length: int = Field(default=256, gt=0, description="For string columns without max_length.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValueBounds:
+        if self.min_date > self.max_date:
+            raise ValueError(f"min_date {self.min_date} is after max_date {self.max_date}")
+        return self
+
+
 class SourceContract(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = ""
@@ -358,6 +375,11 @@ class SourceContract(_Strict):
     primary_key: list[str] = Field(min_length=1)
     incremental_column: str | None = None
     drift: DriftPolicy = DriftPolicy()
+    bounds: ValueBounds = ValueBounds()
+
+    def max_length(self, col: ColumnSpec) -> int | None:
+        """The longest string value ``col`` accepts (its own max_length, else the source's bound)."""
+        return (col.max_length or self.bounds.max_string_length) if col.type == "string" else None
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceContract:

@@ -144,13 +144,21 @@ def type_rows(parsed: DataFrame, contract: SourceContract) -> DataFrame:
         typed_cols.append(typed_expr.alias(col.name))
         if not col.nullable:
             checks.append(F.when(raw.isNull(), F.lit(f"{col.name}: required value is missing")))
-        if col.max_length:
+        max_length = contract.max_length(col)
+        if max_length:
             checks.append(
                 F.when(
-                    F.length(raw) > col.max_length,
-                    F.concat(
-                        F.lit(f"{col.name}: longer than {col.max_length} characters ("), F.length(raw), F.lit(")")
-                    ),
+                    F.length(raw) > max_length,
+                    F.concat(F.lit(f"{col.name}: longer than {max_length} characters ("), F.length(raw), F.lit(")")),
+                )
+            )
+        if col.type in ("date", "timestamp"):
+            low, high = contract.bounds.min_date, contract.bounds.max_date
+            day = F.to_date(typed)
+            checks.append(
+                F.when(
+                    day.isNotNull() & ((day < F.lit(low)) | (day > F.lit(high))),
+                    F.concat(F.lit(f"{col.name}: '"), _shorten(raw), F.lit(f"' is outside {low} .. {high}")),
                 )
             )
         checks.append(

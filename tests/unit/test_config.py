@@ -224,3 +224,31 @@ def test_layer_thresholds_are_rates(config_copy):
 
     with pytest.raises(ConfigError, match=r"dev\.yaml: quality\.thresholds\.marts: Input should be less than or equal"):
         load_env("dev")
+
+
+def test_no_contract_accepts_a_string_longer_than_the_warehouse_column_it_reaches():
+    # given every VARCHAR(n) of the warehouse DDL, by column name
+    import re
+
+    widths: dict[str, int] = {}
+    for ddl in (Path(config.PROJECT_ROOT) / "include" / "sql" / "warehouse" / "ddl").glob("*.sql"):
+        for name, n in re.findall(r"^\s+(\w+)\s+VARCHAR\((\d+)\)", ddl.read_text(), re.M):
+            widths[name] = min(widths.get(name, int(n)), int(n))
+
+    # then each source's string column of that name is bounded by it, explicitly or by the source default
+    too_long = {
+        f"{c.name}.{col.name}": (c.max_length(col), widths[col.name])
+        for c in load_contracts().values()
+        for col in c.columns
+        if col.type == "string" and col.name in widths and c.max_length(col) > widths[col.name]
+    }
+    assert too_long == {}
+
+
+def test_value_bounds_default_to_a_safe_window_and_are_validated():
+    contract = load_contracts()["customers"]
+
+    assert (str(contract.bounds.min_date), str(contract.bounds.max_date)) == ("1900-01-01", "2100-12-31")
+    assert contract.max_length(contract.column("email")) == 256
+    with pytest.raises(ValueError, match="min_date 2100-01-01 is after max_date 1900-01-01"):
+        config.ValueBounds(min_date="2100-01-01", max_date="1900-01-01")

@@ -159,3 +159,25 @@ def test_numbers_the_declared_type_cannot_hold_exactly_are_refused_not_rounded(s
         ["amount: cannot parse '0.005' as decimal(12,2)"],
     ]
     assert str(rows[("t.csv", 3)]["amount"]) == "12.50"
+
+
+def test_dates_outside_the_source_window_and_strings_over_the_default_bound_are_quarantined(spark, tmp_path):
+    # given customers with an ancient and a far-future signup date and a 300-character email
+    path = write(
+        tmp_path,
+        "c.csv",
+        "customer_id,email,signup_date\n"
+        + "1,a@x.com,2026-01-01\n"
+        + "2,b@x.com,0001-01-01\n"
+        + "3,c@x.com,9999-12-31\n"
+        + f"4,{'e' * 300}@x.com,2026-01-01\n",
+    )
+
+    rows = parse(spark, CUSTOMERS, path)
+
+    assert [rows[("c.csv", n)]["_reasons"] for n in (2, 3, 4, 5)] == [
+        [],
+        ["signup_date: '0001-01-01' is outside 1900-01-01 .. 2100-12-31"],
+        ["signup_date: '9999-12-31' is outside 1900-01-01 .. 2100-12-31"],
+        ["email: longer than 256 characters (306)"],
+    ]

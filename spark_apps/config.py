@@ -231,14 +231,10 @@ class PiiConfig(_Strict):
     method: Literal["hash", "redact"] = "hash"
     salt: str = Field(default="", description="Secret salt of the hash; from ${PIPELINE_PII_SALT} in config.")
 
-    @model_validator(mode="after")
-    def _hash_needs_a_salt(self) -> PiiConfig:
-        if self.mask_exports and self.method == "hash" and not self.salt:
-            raise ValueError("method 'hash' needs a salt (an unsalted hash of an email is a lookup away)")
-        return self
-
-    def for_samples(self) -> PiiConfig:
-        """How shown rows are masked: this config's method, but redaction where a hash would lack a salt."""
+    def masking(self) -> PiiConfig:
+        """How values are masked (exports and shown rows): this config's method, but redaction where a hash
+        would lack a salt, since an unsalted hash of an email is a dictionary lookup away. No committed
+        config carries a salt: it comes from ${PIPELINE_PII_SALT}."""
         return self if self.method == "redact" or self.salt else self.model_copy(update={"method": "redact"})
 
 

@@ -116,7 +116,10 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
         base = loaded_version(spark, env, name) if spec.export == "changes" else None
         df, version, mode = rows_to_export(io, table, spec, base)
         if env.pii.mask_exports:
-            df = mask_pii(df, pii_columns(), env.pii)
+            masking = env.pii.masking()
+            if masking.method != env.pii.method:
+                log.warning("%s: no PII salt (PIPELINE_PII_SALT): PII columns are exported redacted", name)
+            df = mask_pii(df, pii_columns(), masking)
         portable(df).write.mode("overwrite").parquet(path)
         written = spark.read.parquet(path)
         rows, sums = totals(written, spec.measures)

@@ -28,6 +28,7 @@ os.environ.update(
         "PIPELINE_HOME": str(ROOT),
         "PIPELINE_LAKE_ROOT": str(_SCRATCH / "lake"),
         "PIPELINE_WAREHOUSE_PATH": str(_SCRATCH / "warehouse" / "lakehouse.duckdb"),
+        "PIPELINE_PII_SALT": "test-salt-not-secret",  # no committed config carries one (without it: redaction)
         "AIRFLOW_HOME": str(_SCRATCH / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),

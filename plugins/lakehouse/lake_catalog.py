@@ -191,7 +191,7 @@ class LakeCatalog:
         table = self.load(ref)
         rows = [{k: json_value(v) for k, v in r.items()} for r in table.scan(limit=limit).to_arrow().to_pylist()]
         columns = [f.name for f in table.schema().fields]
-        pii = self.env.pii.for_samples()
+        pii = self.env.pii.masking()
         masked: list[str] = []
         if pii.mask_samples:
             flagged = {c.lower() for c in pii_columns()}

@@ -41,10 +41,25 @@ def test_redaction_replaces_values_but_keeps_nulls(people):
     assert rows[0]["Email"] == "ada@example.com"
 
 
-def test_hashing_without_a_salt_is_rejected_and_flags_come_from_the_contracts():
-    with pytest.raises(ValueError, match="needs a salt"):
-        PiiConfig(mask_exports=True, method="hash", salt="")
+def test_hashing_without_a_salt_redacts_and_flags_come_from_the_contracts(people):
+    # given hashing asked for, with no salt (an unsalted hash of an email is a dictionary lookup away)
+    cfg = PiiConfig(mask_exports=True, method="hash", salt="")
+
+    from spark_apps.pii import REDACTED, mask_pii
+
+    # then exports are redacted instead
+    rows = mask_pii(people, ["email"], cfg.masking()).collect()
+    assert REDACTED in {r["Email"] for r in rows} <= {REDACTED, None}
     assert pii_columns() == {"first_name", "last_name", "email"}
+
+
+def test_no_committed_environment_carries_a_pii_salt(monkeypatch):
+    from spark_apps.config import environment_names, load_env
+
+    monkeypatch.delenv("PIPELINE_PII_SALT", raising=False)
+    names = environment_names()
+
+    assert names and {n: load_env(n).pii.salt for n in names if load_env(n).pii.salt} == {}
 
 
 def test_the_python_mask_of_a_shown_row_equals_the_spark_mask_of_an_export(people):
@@ -111,6 +126,6 @@ def test_json_lines_are_masked_by_key_and_sources_without_pii_are_untouched():
 
 
 def test_shown_rows_are_hashed_with_a_salt_and_redacted_without_one():
-    assert PiiConfig(salt="s").for_samples().method == "hash"
-    assert PiiConfig(salt="").for_samples().method == "redact"  # prod without PIPELINE_PII_SALT
+    assert PiiConfig(salt="s").masking().method == "hash"
+    assert PiiConfig(salt="").masking().method == "redact"  # any environment without PIPELINE_PII_SALT
     assert PiiConfig().mask_samples is True

@@ -302,8 +302,13 @@ class EnvConfig(_Strict):
 
 
 def safe_run_id(run_id: str) -> str:
-    """Airflow run ids contain ':' and '+'; this form is safe in paths and partition values."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+    """Airflow run ids contain ':' and '+'; this form is safe in paths and partition values. A run id
+    that would name no folder of its own ('', '.', '..', a hidden name) is refused: '..' would make the
+    run's export folder the whole exports folder."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+    if not safe or safe.startswith("."):
+        raise ValueError(f"run id {run_id!r} cannot name a folder: use letters, digits, '_', '-' or '.' not first")
+    return safe
 
 
 # --------------------------------------------------------------------------- source contracts

@@ -252,3 +252,19 @@ def test_value_bounds_default_to_a_safe_window_and_are_validated():
     assert contract.max_length(contract.column("email")) == 256
     with pytest.raises(ValueError, match="min_date 2100-01-01 is after max_date 1900-01-01"):
         config.ValueBounds(min_date="2100-01-01", max_date="1900-01-01")
+
+
+@pytest.mark.parametrize("run_id", ["..", ".", "", ".hidden", "../etc"])
+def test_a_run_id_that_names_no_folder_of_its_own_is_refused_before_it_becomes_a_path(run_id):
+    env = load_env("test")
+
+    with pytest.raises(ValueError, match="cannot name a folder"):
+        env.export_path("fact_transactions", run_id)
+
+
+def test_airflow_run_ids_become_safe_folder_names():
+    env = load_env("test")
+
+    path = env.export_path("fact_transactions", "manual__2026-01-01T00:00:00+00:00")
+
+    assert path.endswith("/exports/fact_transactions/manual__2026-01-01T00_00_00_00_00")

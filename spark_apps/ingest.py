@@ -215,6 +215,11 @@ def parse_json_lines(lines: DataFrame, contract: SourceContract) -> DataFrame:
     )
 
 
+def _column(name: str) -> Column:
+    """A column by its delivered name, whatever it holds (a backtick is escaped by doubling it)."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
 def parse_parquet(spark: SparkSession, contract: SourceContract, files: Sequence[str]) -> DataFrame:
     """Parquet files → canonical string columns; ``_line`` is the 1-based row position in its file.
 
@@ -233,20 +238,18 @@ def parse_parquet(spark: SparkSession, contract: SourceContract, files: Sequence
         names = [fld.name for fld in schemas[key].fields]
         layout = plan_layout(contract, names)
         df = spark.read.parquet(*group)
-        canonical = [F.col(f"`{names[pos]}`").cast("string").alias(name) for pos, name in layout.mapping] + [
+        canonical = [_column(names[pos]).cast("string").alias(name) for pos, name in layout.mapping] + [
             F.lit(None).cast("string").alias(c.name) for c in contract.columns if c.name not in layout.canonical
         ]
         extras = (
-            F.create_map(
-                *[x for pos, name in layout.extras for x in (F.lit(name), F.col(f"`{names[pos]}`").cast("string"))]
-            )
+            F.create_map(*[x for pos, name in layout.extras for x in (F.lit(name), _column(names[pos]).cast("string"))])
             if layout.extras
             else F.lit(None).cast("map<string,string>")
         )
         parsed = df.select(
             F.col("_metadata.file_path").alias("_source_file"),
             (F.col("_metadata.row_index") + 1).alias("_line"),
-            F.to_json(F.struct(*[F.col(f"`{n}`") for n in names])).alias("_raw"),
+            F.to_json(F.struct(*[_column(n) for n in names])).alias("_raw"),
             *canonical,
             extras.alias("_extra"),
             F.lit(_SEP.join(layout.file_errors)).alias("_shape_errors"),

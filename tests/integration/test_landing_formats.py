@@ -137,3 +137,14 @@ def test_a_file_that_is_not_parquet_is_rejected(lake, ingest):
 
     assert out.manifest["fake.parquet"]["status"] == "rejected"
     assert out.reasons_json["files"][0]["reason"] == "not a Parquet file (missing PAR1 magic bytes)"
+
+
+def test_a_parquet_column_name_with_a_backtick_loads_into_extra(lake, ingest, tmp_path):
+    c = fresh_contract("customers", format="parquet", glob="*.parquet")
+    table = pa.table({"customer_id": ["1", "2"], "first_name": ["A", "B"], "odd`name": ["x", "y"]})
+    land(lake, c, D, {"a.parquet": parquet_bytes(table, tmp_path)})
+
+    out = ingest(c)
+
+    assert sorted((r["customer_id"], r["_extra"]["odd`name"]) for r in out.raw) == [(1, "x"), (2, "y")]
+    assert out.manifest["a.parquet"]["status"] == "loaded"

@@ -377,6 +377,11 @@ class SourceContract(_Strict):
     incremental_column: str | None = None
     drift: DriftPolicy = DriftPolicy()
     bounds: ValueBounds = ValueBounds()
+    pii_derived: list[str] = Field(
+        default=[],
+        description="Columns downstream tables compute from this source's PII (e.g. a change hash of name "
+        "and email): masked like the PII columns themselves wherever they appear.",
+    )
 
     def max_length(self, col: ColumnSpec) -> int | None:
         """The longest string value ``col`` accepts (its own max_length, else the source's bound)."""
@@ -913,8 +918,10 @@ def load_contracts() -> dict[str, SourceContract]:
 
 
 def pii_columns() -> frozenset[str]:
-    """Canonical names of every column a contract flags as PII."""
-    return frozenset(c.name for contract in load_contracts().values() for c in contract.columns if c.pii)
+    """Canonical names of every column a contract flags as PII, and of the columns derived from them."""
+    contracts = load_contracts().values()
+    flagged = {c.name for contract in contracts for c in contract.columns if c.pii}
+    return frozenset(flagged | {name for contract in contracts for name in contract.pii_derived})
 
 
 def load_contract_by_name(name: str) -> SourceContract:

@@ -128,8 +128,8 @@ def test_pii_columns_are_exported_masked_and_still_join(spark, table_io, test_en
     for t in (customers, emails):
         spark.sql(f"DROP TABLE IF EXISTS {t}")
     spark.createDataFrame(
-        [(1, "Ada", "ada@example.com", "US"), (2, None, "bob@example.com", "DE")],
-        "id long, first_name string, email string, country string",
+        [(1, "Ada", "ada@example.com", "US", "h1"), (2, None, "bob@example.com", "DE", "h2")],
+        "id long, first_name string, email string, country string, attr_hash string",
     ).writeTo(customers).create()
     spark.createDataFrame([(10, "ada@example.com")], "id long, email string").writeTo(emails).create()
     assert test_env.pii.mask_exports and test_env.pii.method == "hash"
@@ -149,6 +149,8 @@ def test_pii_columns_are_exported_masked_and_still_join(spark, table_io, test_en
     )
     assert bob["first_name"] is None and len(bob["email"]) == 64 and bob["email"] != expected
     assert (ada["country"], bob["country"]) == ("US", "DE")
+    # attr_hash, declared derived from PII (pii_derived), is masked too: an unsalted hash of a name is reversible
+    assert ada["attr_hash"] == hashlib.sha256(f"{test_env.pii.salt}h1".encode()).hexdigest()
     assert "ada@example.com" not in json.dumps(out)
     # and the mask is deterministic, so the two exports still join on email
     assert out["pii_emails"][0]["email"] == ada["email"]

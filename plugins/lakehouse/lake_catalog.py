@@ -25,7 +25,9 @@ from spark_apps.config import EnvConfig, SourceContract, Zone, load_contracts, p
 from spark_apps.landing import LandingStore
 from spark_apps.layout import split_header
 from spark_apps.lineage import Lineage, build_lineage
-from spark_apps.pii import RAW_COLUMN, mask_raw_line, mask_row
+from spark_apps.pii import RAW_COLUMN, mask_raw_line, mask_row, mask_value
+
+EXTRA_COLUMN = "_extra"  # a raw table's undeclared columns (spark_apps.config.RAW_AUDIT_COLUMNS)
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table
@@ -197,6 +199,11 @@ class LakeCatalog:
             flagged = {c.lower() for c in pii_columns()}
             masked = [c for c in columns if c.lower() in flagged]
             rows = [mask_row(r, flagged, pii) for r in rows]
+            if EXTRA_COLUMN in columns:  # undeclared columns (a phone number, say): nobody vouched for them
+                masked.append(EXTRA_COLUMN)
+                for r in rows:
+                    if isinstance(r[EXTRA_COLUMN], dict):
+                        r[EXTRA_COLUMN] = {k: mask_value(v, pii) for k, v in r[EXTRA_COLUMN].items()}
             contract = load_contracts().get(ref.name) if ref.zone == "quarantine" else None
             if contract is not None and RAW_COLUMN in columns and any(c.pii for c in contract.columns):
                 masked.append(RAW_COLUMN)

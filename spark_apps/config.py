@@ -112,6 +112,12 @@ class WarehouseConfig(_Strict):
     schema_: str = Field(default="analytics", alias="schema")
     duckdb_path: str | None = None
     conn_id: str | None = None
+    statement_timeout_s: int = Field(
+        default=1800, gt=0, description="PostgreSQL loads: longest statement; a stuck COPY or MERGE fails, not hangs."
+    )
+    keepalive_idle_s: int = Field(
+        default=60, gt=0, description="PostgreSQL loads: TCP keepalive after this idle time, so a cut connection ends."
+    )
     copy_iam_role: str | None = Field(
         default=None,
         pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$",

@@ -258,9 +258,25 @@ def load_postgres(cfg: WarehouseConfig, export_path: str) -> LoadResult:
     files = _parquet_files(export_path)
     con = PostgresHook(postgres_conn_id=cfg.conn_id).get_conn()
     try:
-        return _load(con, con.cursor(), cfg, export_path, stage)
+        cur = con.cursor()
+        for statement in session_guards(cfg):
+            cur.execute(statement)
+        return _load(con, cur, cfg, export_path, stage)
     finally:
         con.close()
+
+
+def session_guards(cfg: WarehouseConfig) -> list[str]:
+    """A load's session settings on PostgreSQL: a statement timeout, and server-side TCP keepalives so a
+    session whose client vanished mid-COPY ends instead of holding its locks (set in the load's
+    transaction, so they last exactly as long as it)."""
+    idle = cfg.keepalive_idle_s
+    return [
+        f"SET LOCAL statement_timeout = {cfg.statement_timeout_s * 1000}",
+        f"SET LOCAL tcp_keepalives_idle = {idle}",
+        f"SET LOCAL tcp_keepalives_interval = {max(1, idle // 6)}",
+        "SET LOCAL tcp_keepalives_count = 6",
+    ]
 
 
 @contextmanager

@@ -93,3 +93,42 @@ def test_a_full_export_replaces_the_table_in_one_transaction(cfg, postgres_db, t
     result = load(cfg, export(tmp_path / "run3", [customer(2, "b@new")], mode="full"))
     assert rows(postgres_db) == {2: ("b@new", None)}
     assert result.rows_deleted == 1
+
+
+def test_a_load_runs_under_its_statement_timeout_and_keepalives(cfg, postgres_db, tmp_path, monkeypatch):
+    # given a load whose statements see the session's settings
+    seen = {}
+    real = warehouse._load
+
+    def spy(con, cur, *args):
+        for name in ("statement_timeout", "tcp_keepalives_idle", "tcp_keepalives_count"):
+            cur.execute(f"SHOW {name}")
+            seen[name] = cur.fetchone()[0]
+        return real(con, cur, *args)
+
+    monkeypatch.setattr(warehouse, "_load", spy)
+
+    # when it loads
+    load(
+        cfg.model_copy(update={"statement_timeout_s": 90, "keepalive_idle_s": 30}),
+        export(tmp_path / "r", [customer(1, "a@x")]),
+    )
+
+    # then the timeout and keepalives were in force (the test server is reached over TCP, where they apply)
+    assert seen == {"statement_timeout": "90s", "tcp_keepalives_idle": "30", "tcp_keepalives_count": "6"}
+
+
+def test_a_statement_over_the_timeout_fails_the_load_and_leaves_the_previous_state(
+    cfg, postgres_db, tmp_path, monkeypatch
+):
+    load(cfg, export(tmp_path / "r1", [customer(1, "a@x")]))
+    slow = warehouse.merge_sql
+
+    def sleepy_merge(*args):
+        return "SELECT pg_sleep(3);\n" + slow(*args)
+
+    monkeypatch.setattr(warehouse, "merge_sql", sleepy_merge)
+
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        load(cfg.model_copy(update={"statement_timeout_s": 1}), export(tmp_path / "r2", [customer(1, "b@x")]))
+    assert rows(postgres_db) == {1: ("a@x", None)}

@@ -62,7 +62,7 @@ def pytest_xdist_make_scheduler(config, log):
             path = _module(nodeid)
             if path not in MODULES:
                 return path
-            return "e2e-lake-delta" if "[delta]" in nodeid else "e2e-lake"
+            return "e2e-lake-delta" if "delta" in _params(nodeid) else "e2e-lake"
 
         def _assign_work_unit(self, node) -> None:
             for scope in reversed([s for s in self.workqueue if s in LONGEST]):
@@ -70,6 +70,11 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return OneWorkerPerLake(config, log)
+
+
+def _params(nodeid: str) -> list[str]:
+    """A test's parameter ids: ``test_x[customers-delta]`` -> ["customers", "delta"]."""
+    return nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else []
 
 
 def _module(nodeid: str) -> str:
@@ -83,6 +88,15 @@ def pytest_collection_modifyitems(items) -> None:
     strays = [i.nodeid for i in items if "e2e" in getattr(i, "fixturenames", ()) and _module(i.nodeid) not in MODULES]
     if strays:
         raise pytest.UsageError(f"tests using the e2e lake outside e2e_lake.MODULES (they would rebuild it): {strays}")
+    # the scheduler tells the Delta lake's tests by their ids; one it missed would build that lake twice
+    misplaced = [
+        i.nodeid
+        for i in items
+        if getattr(getattr(i, "callspec", None), "params", {}).get("e2e") == "delta"
+        and "delta" not in _params(i.nodeid)
+    ]
+    if misplaced:
+        raise pytest.UsageError(f"Delta e2e tests the scheduler would put on the Iceberg lake's worker: {misplaced}")
 
 
 @pytest.fixture(scope="session")

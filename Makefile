@@ -122,7 +122,7 @@ ui: airflow-db
 # share one worker (tests/conftest.py). Much of a worker's time is spent waiting on JVMs and Airflow.
 TEST_WORKERS ?= 2
 test: package browser postgres
-	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 # PostgreSQL's server binaries for the warehouse tests: each test run starts a private trust-auth server
 # from them (tests/postgres_server.py), so no cluster has to be running or configured. Installed only

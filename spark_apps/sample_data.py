@@ -86,8 +86,10 @@ def customer_rows(
     faults: FaultRates,
     summary: Summary,
     territories: dict[int, str] | None = None,
+    valid: dict[int, list[str]] | None = None,
 ) -> Iterator[list[str]]:
-    """Customers 1..n; each one's territory is recorded in ``territories`` for its transactions."""
+    """Customers 1..n; each one's territory is recorded in ``territories`` for its transactions, and each
+    row without a fault in ``valid`` (what a later delivery may change)."""
     for cid in range(1, n + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         country, territory = rng.choice(TERRITORIES)
@@ -109,9 +111,26 @@ def customer_rows(
             email = email.replace("@", "_at_")
             summary.quarantine_expected["customers"] += 1  # by the raw quality rule email_format
             summary.faults["customers.bad_email"] += 1
+        else:
+            if valid is not None:
+                valid[cid] = [row_id, first, last, email, country, territory, signup]
         summary.rows["customers"] += 1
         _progress("customers", cid, n)
         yield [row_id, first, last, email, country, territory, signup]
+
+
+def customer_change_rows(
+    valid: dict[int, list[str]], rate: float, rng: random.Random, summary: Summary
+) -> Iterator[list[str]]:
+    """A later delivery of ``rate`` of the valid customers, each moved to another territory with a new
+    email: tracked attributes, so each opens a new SCD2 version from that delivery's date."""
+    for cid in sorted(rng.sample(sorted(valid), round(len(valid) * rate))):
+        row = list(valid[cid])
+        country, territory = rng.choice([t for t in TERRITORIES if t[1] != row[5]])
+        row[3], row[4], row[5] = row[3].replace("@example.com", "@example.org"), country, territory
+        summary.rows["customers"] += 1
+        summary.faults["customers.changed"] += 1
+        yield row
 
 
 # One sale in this many is a bulk order of an expensive product, above the large-order threshold (5,000).
@@ -323,7 +342,7 @@ def _write(
     for old in folder.glob(f"{source}_*.csv"):
         old.unlink()
     part, handle, writer, in_file = 0, None, None, 0
-    summary.files[source] = []
+    summary.files.setdefault(source, [])
     try:
         for row in rows:
             if writer is None or in_file >= rows_per_file:
@@ -354,13 +373,19 @@ def generate(
     calendar_days: int = 1096,
     accounts: int = 0,
     months: int = 24,
+    customer_changes: float = 0.0,
 ) -> Summary:
     rng = random.Random(seed)
     day = dt.date.fromisoformat(batch_date)
     summary = Summary(batch_date)
     territories: dict[int, str] = {}
-    rows = customer_rows(customers, day, rng, faults, summary, territories)
+    valid: dict[int, list[str]] = {}
+    rows = customer_rows(customers, day, rng, faults, summary, territories, valid)
     _write(landing, "customers", batch_date, rows, rows_per_file, summary)
+    if customer_changes:
+        # the next day's delivery: changed customers (a separate RNG: the first day's data stays the same)
+        changes = customer_change_rows(valid, customer_changes, random.Random(seed + 1), summary)
+        _write(landing, "customers", (day + dt.timedelta(days=1)).isoformat(), changes, rows_per_file, summary)
     _write(
         landing,
         "transactions",
@@ -404,6 +429,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--accounts", type=int, default=0, help="accounts with monthly snapshots (0: none)")
     p.add_argument("--months", type=int, default=24, help="months of snapshots, ending before --batch-date")
     p.add_argument("--fault-rate", type=float, default=0.0, help="rate for every fault kind at once")
+    p.add_argument(
+        "--customer-changes",
+        type=float,
+        default=0.0,
+        help="share of customers delivered again the next day with a new territory and email (SCD2 changes)",
+    )
     for kind in FaultRates.__dataclass_fields__:
         p.add_argument(f"--{kind.replace('_', '-')}-rate", type=float, default=None, help=f"rate of {kind}")
     args = p.parse_args(argv)
@@ -424,6 +455,7 @@ def main(argv: list[str] | None = None) -> None:
         args.rows_per_file,
         accounts=args.accounts,
         months=args.months,
+        customer_changes=args.customer_changes,
     )
     print(json.dumps(summary.as_dict(), indent=2))
 

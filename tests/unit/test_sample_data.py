@@ -82,3 +82,28 @@ def test_transactions_are_in_their_customers_territory_and_some_are_large_orders
     assert all(t["territory"] == territory[t["customer_id"]] for t in transactions)
     large = [t for t in transactions if abs(float(t["amount"])) >= 5000]
     assert len(large) == 2000 // 500
+
+
+def test_customer_changes_arrive_the_next_day_with_a_new_territory_and_email(tmp_path):
+    # given a generation with 10 % of the valid customers changed
+    summary = generate(tmp_path, "2026-01-01", 100, 200, seed=5, faults=FaultRates.uniform(0.05), customer_changes=0.1)
+
+    # when both deliveries are read
+    def customers(day: str) -> dict[str, dict]:
+        (path,) = (tmp_path / "customers" / day).glob("*.csv")
+        return {r["customer_id"]: r for r in csv.DictReader(path.open())}
+
+    first, changes = customers("2026-01-01"), customers("2026-01-02")
+
+    # then the changes are known, valid customers, each in another territory with a new email
+    assert (
+        len(changes)
+        == summary.faults["customers.changed"]
+        == round(0.1 * (100 - summary.quarantine_expected["customers"]))
+    )
+    for cid, row in changes.items():
+        assert row["territory"] != first[cid]["territory"]
+        assert row["email"] == first[cid]["email"].replace("@example.com", "@example.org")
+        assert (row["first_name"], row["signup_date"]) == (first[cid]["first_name"], first[cid]["signup_date"])
+    assert summary.rows["customers"] == 100 + len(changes)
+    assert len(summary.files["customers"]) == 2

@@ -1,0 +1,120 @@
+"""The demo's wall time, DAG by DAG, and how many JVMs it starts.
+
+    .venv/bin/python bench/demo.py
+
+Runs what `make demo` runs, at its default sizes (2,000 customers, 50,000 transactions, 1 % faults,
+1,000 accounts × 36 months, 2 % of customers changed the next day), in a throw-away lake and Airflow
+home: the generator, then `airflow dags test` of landing_to_raw (full_refresh), raw_to_processing,
+account_summary (initial) and processing_to_warehouse. JVM starts are the `spark-submit` commands
+the SparkSubmitHook logged. The last line is `name=value` pairs: `demo_s`, `jvm_starts`,
+`per_dag_s` (each DAG's seconds), `jvm_share` (the share of the demo spent in spark-submit tasks,
+from the task timings Airflow logged: what one Spark application per batch could save at most).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RUNS = [
+    ("landing_to_raw", ["-c", '{"mode": "full_refresh"}']),
+    ("raw_to_processing", []),
+    ("account_summary", ["-c", '{"mode": "initial"}']),
+    ("processing_to_warehouse", []),
+]
+
+
+def spark_task_seconds(log: str) -> float:
+    """Seconds from each SparkSubmitHook command to the end of its task, summed."""
+    total, started = 0.0, None
+    for m in re.finditer(r"^(\S+)Z .*?(Spark-Submit cmd|\[DAG TEST\] end task)", log, re.M):
+        t = dt.datetime.fromisoformat(m.group(1)).timestamp()
+        if m.group(2) == "Spark-Submit cmd":
+            started = t
+        elif started is not None:
+            total, started = total + (t - started), None
+    return total
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--date", default="2026-01-01")
+    p.add_argument("--customers", type=int, default=2000)
+    p.add_argument("--transactions", type=int, default=50000)
+    p.add_argument("--accounts", type=int, default=1000)
+    args = p.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-demo-"))
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AIRFLOW_HOME": str(scratch / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_SPARK_LOCAL": '{"conn_type":"spark","host":"local[2]"}',
+        "PYSPARK_PYTHON": sys.executable,
+        "SPARK_VERSION": "3.5",
+        "PIPELINE_ENV": "dev",
+        "PIPELINE_HOME": str(ROOT),
+        "PIPELINE_LAKE_ROOT": str(scratch / "lake"),
+        "PIPELINE_WAREHOUSE_PATH": str(scratch / "warehouse.duckdb"),
+    }
+    subprocess.run([BIN / "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spark_apps.sample_data",
+            "--landing",
+            str(scratch / "lake" / "landing"),
+            "--batch-date",
+            args.date,
+            "--customers",
+            str(args.customers),
+            "--transactions",
+            str(args.transactions),
+            "--fault-rate",
+            "0.01",
+            "--accounts",
+            str(args.accounts),
+            "--months",
+            "36",
+            "--customer-changes",
+            "0.02",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    per_dag, jvm_starts, spark_s = {}, 0, 0.0
+    for dag_id, extra in RUNS:
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [BIN / "airflow", "dags", "test", dag_id, args.date, *extra], env=env, capture_output=True, text=True
+        )
+        per_dag[dag_id] = time.perf_counter() - t0
+        log = proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            sys.exit(f"{dag_id} failed:\n{log[-3000:]}")
+        jvm_starts += log.count("Spark-Submit cmd")
+        spark_s += spark_task_seconds(log)
+        print(f"{dag_id}: {per_dag[dag_id]:.1f}s", flush=True)
+    demo_s = time.perf_counter() - start
+    dags = ",".join(f"{d}:{s:.1f}" for d, s in per_dag.items())
+    print(f"demo_s={demo_s:.1f} jvm_starts={jvm_starts} per_dag_s={dags} jvm_share={spark_s / demo_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -343,19 +343,33 @@ def test_every_table_is_within_its_freshness_sla_after_the_runs(e2e):
     assert results == dict.fromkeys(load_freshness_slas().tables, "fresh")
 
 
-def readme_query_snippets() -> list[str]:
-    """The README's Python snippets that query a lake and warehouse `make demo` wrote."""
-    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
-    return [b for b in blocks if b.startswith(".venv/bin/python")]
+# What each documented query must print, by the table it reads.
+SNIPPET_RESULTS = {"analytics.fact_transactions": r"\bSale\b", "ops/run_log/task_runs": r"\blanding_to_raw\b"}
 
 
-@pytest.mark.parametrize(
-    ("snippet", "expected"),
-    list(zip(readme_query_snippets(), [r"\bSale\b", r"\blanding_to_raw\b"], strict=True)),
-    ids=["warehouse_query", "run_log_query"],
-)
-def test_the_readme_query_snippets_run_as_pasted_on_a_lake_the_dags_wrote(e2e, snippet, expected):
+def documented_query_snippets() -> dict[str, str]:
+    """The Python snippets of the README and docs that query a lake and warehouse `make demo` wrote, by
+    where they are (``docs/running.md#1``)."""
+    found = {}
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        blocks = re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        queries = [b for b in blocks if b.startswith(".venv/bin/python")]
+        found |= {f"{page.relative_to(ROOT)}#{n}": b for n, b in enumerate(queries, 1)}
+    return found
+
+
+SNIPPETS = documented_query_snippets()
+
+
+def test_every_documented_query_snippet_has_an_expected_result():
+    assert sorted(next(t for t in SNIPPET_RESULTS if t in s) for s in SNIPPETS.values()) == sorted(SNIPPET_RESULTS)
+
+
+@pytest.mark.parametrize("where", sorted(SNIPPETS))
+def test_the_documented_query_snippets_run_as_pasted_on_a_lake_the_dags_wrote(e2e, where):
     # given the snippet as a user pastes it, pointed at the e2e lake and warehouse instead of data/
+    snippet = SNIPPETS[where]
+    expected = next(pattern for table, pattern in SNIPPET_RESULTS.items() if table in snippet)
     script = (
         snippet.replace(".venv/bin/python", sys.executable)
         .replace("data/warehouse/lakehouse.duckdb", e2e["warehouse"])

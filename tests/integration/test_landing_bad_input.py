@@ -123,13 +123,25 @@ def test_wrong_types_are_quarantined_with_the_value_and_type(lake, ingest):
     assert out.quarantine_reasons() == [["customer_id: cannot parse '12x' as long"]]
 
 
-def test_very_long_strings_load_intact(lake, ingest):
+def test_very_long_strings_load_intact_within_the_sources_bound(lake, ingest):
+    # given a source whose strings may be long (the default bound is 256 characters)
     c = fresh_contract()
+    c = c.model_copy(update={"bounds": c.bounds.model_copy(update={"max_string_length": 200_000})})
     land(lake, c, D, {"a.csv": HEADER + b"1," + b"x" * 100_000 + b",2026-01-01\n"})
 
     out = ingest(c)
 
     assert len(out.raw[0]["first_name"]) == 100_000
+
+
+def test_a_string_over_the_default_bound_is_quarantined_with_its_length(lake, ingest):
+    c = fresh_contract()
+    land(lake, c, D, {"a.csv": HEADER + b"1," + b"x" * 100_000 + b",2026-01-01\n2,Bo,2026-01-01\n"})
+
+    out = ingest(c)
+
+    assert [r["customer_id"] for r in out.raw] == [2]
+    assert out.quarantine_reasons() == [["first_name: longer than 256 characters (100000)"]]
 
 
 def test_strings_over_a_declared_max_length_are_quarantined(lake, ingest):

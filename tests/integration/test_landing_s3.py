@@ -35,17 +35,18 @@ def test_bad_files_are_moved_to_quarantine_with_reasons_and_good_ones_stay(s3):
     assert {f.uri.rsplit("/", 1)[-1]: f.reason for f in plan.rejected()} == {
         "empty.csv": "empty file",
         "latin1.csv": f"not valid UTF-8: byte 0xe9 at offset {len(HEADER) + 5}",
+        "notes.txt": "wrong format for this source: it loads csv files named *.csv",  # none escapes the plan
     }
     qprefix = f"lake/quarantine/files/{c.name}/{DATE}"
     assert keys(client, bucket) == {
         f"{prefix}/good.csv",
-        f"{prefix}/notes.txt",
         f"{qprefix}/empty.csv",
         f"{qprefix}/latin1.csv",
+        f"{qprefix}/notes.txt",
         f"{qprefix}/reason.json",
     }
     reasons = json.loads(client.get_object(Bucket=bucket, Key=f"{qprefix}/reason.json")["Body"].read())
-    assert sorted(e["file"] for e in reasons["files"]) == ["empty.csv", "latin1.csv"]
+    assert sorted(e["file"] for e in reasons["files"]) == ["empty.csv", "latin1.csv", "notes.txt"]
     assert all(e["original_uri"].startswith(f"s3://{bucket}/{prefix}/") for e in reasons["files"])
 
 

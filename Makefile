@@ -58,16 +58,19 @@ package: install
 airflow-db: install
 	@test -f $(AIRFLOW_HOME)/airflow.db || $(BIN)/airflow db migrate > /dev/null
 
-# The landing run loads every landing folder (mode full_refresh): the day's batch, and the next day's
-# delivery of changed customers, which the processing build turns into SCD2 versions.
+# Two landing runs: the day's batch, then the next day's delivery of changed customers (its own batch),
+# which the processing build turns into SCD2 versions.
+DEMO_NEXT_DATE = $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(DEMO_DATE)') + d.timedelta(days=1))")
 demo: package airflow-db
 	@mkdir -p data
 	$(BIN)/python -m spark_apps.sample_data --landing data/lake/landing --batch-date $(DEMO_DATE) \
 	  --customers $(DEMO_CUSTOMERS) --transactions $(DEMO_TRANSACTIONS) --fault-rate $(DEMO_FAULT_RATE) \
 	  --accounts $(DEMO_ACCOUNTS) --months $(DEMO_MONTHS) --customer-changes $(DEMO_CUSTOMER_CHANGES) \
 	  > data/generation-summary.json
-	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) -c '{"mode": "full_refresh"}' > data/demo-landing_to_raw.log 2>&1 \
+	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) > data/demo-landing_to_raw.log 2>&1 \
 	  || { tail -50 data/demo-landing_to_raw.log; exit 1; }
+	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) -c '{"batch_date": "$(DEMO_NEXT_DATE)"}' \
+	  >> data/demo-landing_to_raw.log 2>&1 || { tail -50 data/demo-landing_to_raw.log; exit 1; }
 	@sed -nE 's/.*INGEST_RESULT (.*watermark=[^ ]*).*/  \1/p' data/demo-landing_to_raw.log | sort -u
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }

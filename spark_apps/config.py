@@ -307,6 +307,11 @@ class EnvConfig(_Strict):
         return self.lake.path("exports", table, f"_loaded_{self.warehouse.target}.json")
 
 
+def s3_url(uri: str) -> str:
+    """The ``s3://`` form of a URI Spark may name ``s3a://`` or ``s3n://`` (what Redshift's COPY reads)."""
+    return re.sub(r"^s3[an]://", "s3://", uri)
+
+
 def safe_run_id(run_id: str) -> str:
     """Airflow run ids contain ':' and '+'; this form is safe in paths and partition values. A run id
     that would name no folder of its own ('', '.', '..', a hidden name) is refused: '..' would make the

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
@@ -26,7 +25,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, MapType, StructType
 
 from spark_apps import lake_fs
-from spark_apps.config import EnvConfig, WarehouseTable, pii_columns
+from spark_apps.config import EnvConfig, WarehouseTable, pii_columns, s3_url
 from spark_apps.pii import mask_pii
 from spark_apps.table_io import TableIO
 
@@ -66,7 +65,7 @@ def copy_manifest(files: list[tuple[str, int]]) -> str:
     ``_manifest.json`` or ``_SUCCESS`` beside them. Redshift needs each file's ``content_length`` for
     Parquet, and ``s3://`` URLs (Spark may name them ``s3a://``)."""
     entries = [
-        {"url": re.sub(r"^s3[an]://", "s3://", uri), "mandatory": True, "meta": {"content_length": size}}
+        {"url": s3_url(uri), "mandatory": True, "meta": {"content_length": size}}
         for uri, size in files
     ]
     return json.dumps({"entries": entries}, indent=2)

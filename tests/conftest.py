@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -237,26 +236,7 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def s3(moto_endpoint, monkeypatch):
     """A fresh bucket, and the Airflow connection the S3 store uses to reach it."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_LAKE",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
-                "extra": {"region_name": "us-east-1", "endpoint_url": moto_endpoint},
-            }
-        ),
-    )
-    import boto3
+    from tests.moto_s3 import aws_connection, fresh_bucket
 
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    bucket = f"lake-{uuid.uuid4().hex[:8]}"
-    client.create_bucket(Bucket=bucket)
-    return client, bucket
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_LAKE", aws_connection(moto_endpoint))
+    return fresh_bucket(moto_endpoint)

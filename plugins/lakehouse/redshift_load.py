@@ -31,7 +31,7 @@ from lakehouse.warehouse import (
     render,
     staging_table,
 )
-from spark_apps.config import EnvConfig
+from spark_apps.config import EnvConfig, s3_url
 
 
 def load_statements(manifest: dict[str, Any], schema: str, iam_role: str) -> dict[str, list[str]]:
@@ -40,7 +40,6 @@ def load_statements(manifest: dict[str, Any], schema: str, iam_role: str) -> dic
     target, staging = f"{schema}.{table}", f"{schema}.{staging_table(table)}"
     if not manifest.get("copy_manifest"):
         raise ValueError(f"{table}: the export at {manifest['path']} has no COPY manifest; re-run its export")
-    manifest_url = "s3://" + manifest["copy_manifest"].split("://", 1)[-1]
     return {
         "prepare": [
             f"CREATE SCHEMA IF NOT EXISTS {schema}",
@@ -49,7 +48,11 @@ def load_statements(manifest: dict[str, Any], schema: str, iam_role: str) -> dic
             # Parquet COPY maps columns by position, so staging takes the export's order, not the target's.
             f"CREATE TABLE {staging} AS SELECT {', '.join(columns)} FROM {target} WHERE 1 = 0",
         ],
-        "copy": [render("redshift/_copy.sql", staging=staging, manifest_url=manifest_url, iam_role=iam_role)],
+        "copy": [
+            render(
+                "redshift/_copy.sql", staging=staging, manifest_url=s3_url(manifest["copy_manifest"]), iam_role=iam_role
+            )
+        ],
         "merge": [
             *([delete_missing_sql(target, staging, manifest["keys"])] if is_full(manifest) else []),
             merge_sql(target, staging, manifest["keys"], columns),

@@ -25,6 +25,34 @@ AIRFLOW = str(Path(sys.executable).parent / "airflow")
 DAG_RUN_TIMEOUT_S = 1800
 
 
+# The DAG runs that build a lake, in order, with their `airflow dags test` options.
+RUNS = (
+    ("landing_to_raw", []),
+    ("raw_to_processing", []),
+    ("account_summary", ["--conf", '{"mode": "initial"}']),
+    ("processing_to_warehouse", []),
+)
+
+
+def run_dags(env: dict[str, str], batch_date: str, log_prefix: Path) -> dict[str, str]:
+    """Run the four DAGs in order under `airflow dags test`; each log is kept at ``<prefix>-<dag>.log``
+    and returned by DAG id. A failed run fails the caller with its log's tail."""
+    logs = {}
+    for dag_id, extra in RUNS:
+        proc = subprocess.run(
+            [AIRFLOW, "dags", "test", dag_id, batch_date, *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=DAG_RUN_TIMEOUT_S,
+        )
+        logs[dag_id] = proc.stdout + proc.stderr
+        path = log_prefix.parent / f"{log_prefix.name}-{dag_id}.log"
+        path.write_text(logs[dag_id])
+        assert proc.returncode == 0, f"{dag_id} failed (log: {path}):\n{logs[dag_id][-5000:]}"
+    return logs
+
+
 def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg") -> dict:
     """Generate data, run the four DAGs in order, and expose the e2e lake to `spark`: Iceberg as catalog
     `e2e`, Delta (environment `test_delta`) by table path. ``lake["table"]("raw.x")`` names a table."""
@@ -40,23 +68,7 @@ def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg
     summary = generate(
         lake / "landing", BATCH_DATE, 200, 3000, seed=5, faults=FaultRates.uniform(0.02), accounts=40, months=14
     )
-    logs = {}
-    runs = [
-        ("landing_to_raw", []),
-        ("raw_to_processing", []),
-        ("account_summary", ["--conf", '{"mode": "initial"}']),
-        ("processing_to_warehouse", []),
-    ]
-    for dag_id, extra in runs:
-        proc = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, BATCH_DATE, *extra],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=DAG_RUN_TIMEOUT_S,
-        )
-        logs[dag_id] = proc.stdout + proc.stderr
-        assert proc.returncode == 0, f"{dag_id} failed:\n{logs[dag_id][-5000:]}"
+    logs = run_dags(env, BATCH_DATE, scratch / f"e2e{suffix}")
     if table_format == "iceberg":
         spark.conf.set("spark.sql.catalog.e2e", "org.apache.iceberg.spark.SparkCatalog")
         spark.conf.set("spark.sql.catalog.e2e.type", "hadoop")

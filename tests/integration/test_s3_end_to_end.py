@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import uuid
 
-import boto3
 import duckdb
 import pytest
 
 from spark_apps.sample_data import FaultRates, generate
-from tests.integration.e2e_lake import AIRFLOW, DAG_RUN_TIMEOUT_S
+from tests.integration.e2e_lake import run_dags
+from tests.moto_s3 import aws_connection, fresh_bucket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -26,21 +24,12 @@ BATCH = "2026-02-01"
 @pytest.fixture(scope="module")
 def s3_lake(moto_endpoint, scratch, spark, airflow_home) -> dict:
     # given: a bucket whose landing zone holds a generated batch of every source and one empty file
-    bucket = f"lake-{uuid.uuid4().hex[:8]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    client.create_bucket(Bucket=bucket)
+    client, bucket = fresh_bucket(moto_endpoint)
     local = scratch / "s3-landing"
     summary = generate(local, BATCH, 60, 400, seed=11, faults=FaultRates.uniform(0.02), accounts=8, months=6)
     for path in sorted(p for p in local.rglob("*") if p.is_file()):
         client.upload_file(str(path), bucket, f"lake/landing/{path.relative_to(local).as_posix()}")
     client.put_object(Bucket=bucket, Key=f"lake/landing/customers/{BATCH}/customers_empty.csv", Body=b"")
-    aws = {"region_name": "us-east-1", "endpoint_url": moto_endpoint}
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(airflow_home),
@@ -52,29 +41,11 @@ def s3_lake(moto_endpoint, scratch, spark, airflow_home) -> dict:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "AIRFLOW_CONN_AWS_LAKE": json.dumps(
-            {"conn_type": "aws", "login": "testing", "password": "testing", "extra": aws}
-        ),
+        "AIRFLOW_CONN_AWS_LAKE": aws_connection(moto_endpoint),
     }
 
     # when: the DAGs run in order
-    logs = {}
-    for dag_id, extra in [
-        ("landing_to_raw", []),
-        ("raw_to_processing", []),
-        ("account_summary", ["--conf", '{"mode": "initial"}']),
-        ("processing_to_warehouse", []),
-    ]:
-        proc = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, BATCH, *extra],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=DAG_RUN_TIMEOUT_S,
-        )
-        logs[dag_id] = proc.stdout + proc.stderr
-        (scratch / f"s3-{dag_id}.log").write_text(logs[dag_id])
-        assert proc.returncode == 0, f"{dag_id} failed (log: {scratch / f's3-{dag_id}.log'}):\n{logs[dag_id][-5000:]}"
+    logs = run_dags(env, BATCH, scratch / "s3")
 
     # and this session reads the same tables through s3a
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()

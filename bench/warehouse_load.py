@@ -71,7 +71,7 @@ def write_export(folder: Path, rows: int, amount_shift: float) -> str:
         "keys": ["transaction_id"],
         "measures": {"amount": total, "restocking_fee": total, "net_amount": total},
         "columns": table.column_names,
-        "export": "changes",  # as config/warehouse/tables.yaml exports the fact
+        "export": "changes",  # as config/domains/<domain>/warehouse.yaml exports the fact
     }
     (folder / "_manifest.json").write_text(json.dumps(manifest))
     return str(folder)

@@ -1,6 +1,6 @@
 """Landing → raw: each source's files for the batch date become rows in raw.<source> or quarantine.
 
-One task group per contract in config/sources (adding a source adds a group, with no code change):
+One task group per contract in config/domains/<domain>/sources (adding a source adds a group, with no code change):
 - wait_for_files (prod only): a deferrable S3 sensor for the batch folder;
 - validate_files: checksums, UTF-8, empty files, headers against the contract; bad files are moved
   to quarantine/files/<source>/<batch>/ with a reason.json; writes the batch plan;

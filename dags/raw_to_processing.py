@@ -4,7 +4,7 @@ then the quality gate of the processing and marts layers.
 Runs when any raw source of the retail model changes (raw batches were already gated by their raw
 checks at ingest). ``build_model`` MERGEs only what changed since the last run (see
 docs/architecture.md, "Processing"); re-running it changes nothing. ``quality_gate`` checks every
-curated table and mart against config/quality, writes ops.quality_results and the run's reports, and
+curated table and mart against config/domains/<domain>/quality, writes ops.quality_results and the run's reports, and
 fails on a breached threshold; it emits the gold tables' Assets, so the warehouse loads only data that
 passed. Param ``mode``: ``incremental`` (default) or ``full_refresh``, which rebuilds every table from
 all of raw and gives the same tables.

@@ -741,7 +741,7 @@ class AnomalyRule(_Strict):
 
 
 class TableSuite(_Strict):
-    """The checks of one table in one layer (``config/quality/<namespace>.<table>.yaml``)."""
+    """The checks of one table in one layer (``config/domains/<domain>/quality/<namespace>.<table>.yaml``)."""
 
     table: str = Field(pattern=_TABLE)
     layer: Layer
@@ -918,14 +918,51 @@ def load_contract(path: Path) -> SourceContract:
     return contract
 
 
+DOMAINS_DIR = "domains"
+
+
+def domain_names(root: Path | None = None) -> list[str]:
+    """The domains under ``config/domains``: every folder that declares itself with a ``domain.yaml``."""
+    base = (root or config_dir()) / DOMAINS_DIR
+    return sorted(p.parent.name for p in base.glob("*/domain.yaml"))
+
+
+def domain_files(kind: str, root: Path | None = None) -> list[Path]:
+    """Every domain's ``<kind>/*.yaml`` (sources, quality), in domain then file-name order."""
+    base = root or config_dir()
+    return [p for d in domain_names(base) for p in sorted((base / DOMAINS_DIR / d / kind).glob("*.yaml"))]
+
+
+def domain_of(path: Path) -> str:
+    """The domain a declaration file belongs to (``config/domains/<domain>/<kind>/<file>``)."""
+    return path.parents[1].name
+
+
+def _unique_by_stem(paths: list[Path], what: str) -> dict[str, Path]:
+    """Names are global across domains (``raw.<source>`` is one table): a name declared twice is an error
+    naming both files, never a silent override."""
+    seen: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in seen:
+            raise ConfigError(f"{path}: {what} '{path.stem}' is already declared in {seen[path.stem]}")
+        seen[path.stem] = path
+    return seen
+
+
 @cache
-def _contracts_in(directory: Path) -> dict[str, SourceContract]:
-    return {p.stem: load_contract(p) for p in sorted(directory.glob("*.yaml"))}
+def _contracts_in(root: Path) -> dict[str, SourceContract]:
+    paths = _unique_by_stem(domain_files("sources", root), "source")
+    return {name: load_contract(path) for name, path in paths.items()}
 
 
 def load_contracts() -> dict[str, SourceContract]:
-    """All source contracts in ``config/sources``, keyed by source name."""
-    return _contracts_in(config_dir() / "sources")
+    """Every domain's source contracts (``config/domains/<domain>/sources``), keyed by source name."""
+    return _contracts_in(config_dir())
+
+
+def source_domains() -> dict[str, str]:
+    """Source name -> the domain that declares it."""
+    return {p.stem: domain_of(p) for p in domain_files("sources")}
 
 
 def pii_columns() -> frozenset[str]:
@@ -938,13 +975,26 @@ def pii_columns() -> frozenset[str]:
 def load_contract_by_name(name: str) -> SourceContract:
     contracts = load_contracts()
     if name not in contracts:
-        raise ConfigError(f"{config_dir() / 'sources'}: no contract named '{name}' (have {sorted(contracts)})")
+        raise ConfigError(f"{config_dir() / DOMAINS_DIR}: no source contract named '{name}' (have {sorted(contracts)})")
     return contracts[name]
 
 
 def load_warehouse_tables() -> WarehouseTables:
-    path = config_dir() / "warehouse" / "tables.yaml"
-    return _validate(WarehouseTables, _read_yaml(path), path)
+    """Every domain's ``warehouse.yaml`` tables: domains in name order, each in its file's order (its
+    dimensions before its facts). A table name declared by two domains is an error."""
+    tables: dict[str, WarehouseTable] = {}
+    owner: dict[str, Path] = {}
+    for domain in domain_names():
+        path = config_dir() / DOMAINS_DIR / domain / "warehouse.yaml"
+        if not path.exists():
+            continue
+        for name, table in _validate(WarehouseTables, _read_yaml(path), path).tables.items():
+            if name in owner:
+                raise ConfigError(f"{path}: tables.{name} is already declared in {owner[name]}")
+            tables[name], owner[name] = table, path
+    if not tables:
+        raise ConfigError(f"{config_dir() / DOMAINS_DIR}: no domain declares a warehouse table")
+    return WarehouseTables(tables=tables)
 
 
 class FreshnessSlas(_Strict):
@@ -959,13 +1009,13 @@ def load_freshness_slas() -> FreshnessSlas:
 
 
 def load_retail_rules() -> RetailRules:
-    path = config_dir() / "processing" / "retail.yaml"
+    path = config_dir() / DOMAINS_DIR / "retail" / "rules.yaml"
     return _validate(RetailRules, _read_yaml(path), path)
 
 
 def load_summary_config(path: Path | None = None) -> SummaryConfig:
-    """``config/summary/account_summary.json`` (JSON is YAML, so one reader validates both)."""
-    path = path or config_dir() / "summary" / "account_summary.json"
+    """``config/domains/credit/account_summary.json`` (JSON is YAML, so one reader validates both)."""
+    path = path or config_dir() / DOMAINS_DIR / "credit" / "account_summary.json"
     return _validate(SummaryConfig, _read_yaml(path), path)
 
 
@@ -980,7 +1030,7 @@ def load_suite(path: Path) -> TableSuite:
     if suite.namespace == "raw":
         contract = load_contracts().get(suite.table_name)
         if contract is None:
-            raise ConfigError(f"{path}: table: no source contract '{suite.table_name}' in config/sources")
+            raise ConfigError(f"{path}: table: no source contract '{suite.table_name}' in any domain's sources")
         known = {c.name for c in contract.columns} | set(RAW_AUDIT_COLUMNS)
         for i, check in enumerate(suite.checks):
             for attr in ("column", "columns"):
@@ -994,14 +1044,21 @@ def load_suite(path: Path) -> TableSuite:
 
 
 @cache
-def _suites_in(directory: Path) -> dict[str, TableSuite]:
-    return {p.stem: load_suite(p) for p in sorted(directory.glob("*.yaml"))}
+def _suites_in(root: Path) -> dict[str, TableSuite]:
+    paths = _unique_by_stem(domain_files("quality", root), "quality suite")
+    return {name: load_suite(path) for name, path in paths.items()}
 
 
 def load_suites(layer: str | None = None) -> dict[str, TableSuite]:
-    """Quality suites in ``config/quality``, keyed by ``namespace.table``; optionally one layer's."""
-    suites = _suites_in(config_dir() / "quality")
+    """Every domain's quality suites (``config/domains/<domain>/quality``), keyed by ``namespace.table``;
+    optionally one layer's."""
+    suites = _suites_in(config_dir())
     return {t: s for t, s in suites.items() if layer is None or s.layer == layer}
+
+
+def suite_domains() -> dict[str, str]:
+    """``namespace.table`` of each suite -> the domain that declares it."""
+    return {p.stem: domain_of(p) for p in domain_files("quality")}
 
 
 def suite_for(table: str) -> TableSuite | None:

@@ -1,6 +1,6 @@
 """Export gold tables as Parquet for the warehouse, with a manifest the loader reconciles against.
 
-Two modes per table (``config/warehouse/tables.yaml``):
+Two modes per table (``config/domains/<domain>/warehouse.yaml``):
 - ``full``: every row; the loader also deletes warehouse rows the export lacks, so the warehouse
   table equals the lake table (dimensions whose history was rewritten, marts whose groups vanished).
 - ``changes``: only rows added or changed since the table version the target last loaded (its
@@ -64,10 +64,7 @@ def copy_manifest(files: list[tuple[str, int]]) -> str:
     """A Redshift COPY manifest of the part files: a columnar COPY then reads only those, never the
     ``_manifest.json`` or ``_SUCCESS`` beside them. Redshift needs each file's ``content_length`` for
     Parquet, and ``s3://`` URLs (Spark may name them ``s3a://``)."""
-    entries = [
-        {"url": s3_url(uri), "mandatory": True, "meta": {"content_length": size}}
-        for uri, size in files
-    ]
+    entries = [{"url": s3_url(uri), "mandatory": True, "meta": {"content_length": size}} for uri, size in files]
     return json.dumps({"entries": entries}, indent=2)
 
 

@@ -1,8 +1,8 @@
 """Table lineage, derived from the config that drives the pipelines (no Spark, no Airflow).
 
 Each config already says where its tables come from: a source contract feeds ``raw.<source>`` and
-``quarantine.<source>`` from its landing folder; ``config/processing/retail.yaml`` lists each model
-table's inputs; the account summary names its source and outputs; ``config/warehouse/tables.yaml``
+``quarantine.<source>`` from its landing folder; ``config/domains/retail/rules.yaml`` lists each model
+table's inputs; the account summary names its source and outputs; ``config/domains/<domain>/warehouse.yaml``
 names each warehouse table's lake source; a processing or marts quality suite with quarantining
 rules lists failing rows in ``quarantine.<namespace>_<table>``. Stating lineage once more elsewhere
 would let it drift, so this module only reads those.

@@ -244,7 +244,7 @@ def ingest_plan(
 ) -> BatchResult:
     """Load the plan's accepted files; every landed file ends loaded, skipped or rejected in the manifest.
 
-    When ``config/quality/raw.<source>.yaml`` exists, its checks gate the batch before anything is
+    When ``config/domains/<domain>/quality/raw.<source>.yaml`` exists, its checks gate the batch before anything is
     committed: results and reports are written, then a breach raises ``QualityGateError`` and the
     batch stays unloaded (freshness is judged at ``as_of``, by default the plan's latest batch date).
 

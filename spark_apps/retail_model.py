@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark_apps.config import RetailRules
+from spark_apps.scd2 import OPEN_END, attribute_hash, latest_per_key, scd2_versions, surrogate_key
 
-OPEN_END = "9999-12-31"  # valid_to of a current SCD2 version (periods are [valid_from, valid_to))
 PRODUCT_ATTRIBUTES = ["product_name", "category", "product_family", "unit_price"]
-
-
-def latest_per_key(df: DataFrame, keys: list[str]) -> DataFrame:
-    """The newest delivery of each key: a re-delivered row replaces, never duplicates, its predecessor."""
-    w = Window.partitionBy(*keys).orderBy(
-        F.col("_ingested_at").desc(), F.col("_source_file").desc(), F.col("_line").desc()
-    )
-    return df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
-
-
-def surrogate_key(*cols: str | Column) -> Column:
-    """Deterministic surrogate key, so re-runs and full rebuilds assign the same keys."""
-    return F.abs(F.xxhash64(*cols))
-
-
-def attribute_hash(columns: list[str]) -> Column:
-    """SHA-256 of the attributes, null-safe and separator-safe: equal hashes mean nothing tracked changed."""
-    parts = [F.coalesce(F.col(c).cast("string"), F.lit("\u0000")) for c in columns]
-    return F.sha2(F.concat_ws("\u0001", *parts), 256)
 
 
 # --------------------------------------------------------------------------- dim_customer (SCD2)
@@ -47,25 +28,12 @@ def customer_versions(raw_customers: DataFrame, rules: RetailRules) -> DataFrame
     The first version is valid from ``customer.first_valid_from`` so that older transactions resolve
     to it; each version ends where the next begins, so periods never overlap and leave no holes.
     """
-    tracked = rules.customer.tracked_attributes
-    per_day = latest_per_key(raw_customers, ["customer_id", "_ingest_date"]).withColumn(
-        "attr_hash", attribute_hash(tracked)
-    )
-    by_date = Window.partitionBy("customer_id").orderBy("_ingest_date")
-    changes = per_day.withColumn("_prev_hash", F.lag("attr_hash").over(by_date)).where(
-        F.col("_prev_hash").isNull() | (F.col("_prev_hash") != F.col("attr_hash"))
-    )
-    valid_from = F.when(F.row_number().over(by_date) == 1, F.to_date(F.lit(rules.customer.first_valid_from)))
-    versions = changes.withColumn("valid_from", valid_from.otherwise(F.col("_ingest_date")))
-    next_from = F.lead("valid_from").over(by_date)
-    return versions.select(
-        surrogate_key("customer_id", "valid_from").alias("customer_key"),
-        "customer_id",
-        *tracked,
-        "attr_hash",
-        "valid_from",
-        F.coalesce(next_from, F.to_date(F.lit(OPEN_END))).alias("valid_to"),
-        next_from.isNull().alias("is_current"),
+    return scd2_versions(
+        raw_customers,
+        ["customer_id"],
+        rules.customer.tracked_attributes,
+        "customer_key",
+        first_valid_from=dt.date.fromisoformat(rules.customer.first_valid_from),
     )
 
 

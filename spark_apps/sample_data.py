@@ -37,7 +37,7 @@ TERRITORIES = [
 ]
 PRODUCTS = [f"P{i:03d}" for i in range(1, 41)]
 PRICES = {p: round(5 + (i * 37 % 400) + (i % 7) * 0.25, 2) for i, p in enumerate(PRODUCTS)}
-# Categories as in config/processing/retail.yaml's product families, plus one mapped to no family.
+# Categories as in config/domains/retail/rules.yaml's product families, plus one mapped to no family.
 CATEGORIES = ["Audio", "Computing", "Phones", "Kitchen", "Furniture", "Lighting", "Sports", "Books", "Garden"]
 PROGRESS_EVERY = 250_000
 

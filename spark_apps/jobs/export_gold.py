@@ -11,7 +11,7 @@ from spark_apps.runtime import job, job_parser, parse
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = job_parser(__doc__ or "")
-    parser.add_argument("--tables", default="", help="comma-separated subset of config/warehouse/tables.yaml")
+    parser.add_argument("--tables", default="", help="comma-separated subset of config/domains/<domain>/warehouse.yaml")
     args = parse(parser, argv)
     tables = load_warehouse_tables().tables
     wanted = [t for t in args.tables.split(",") if t] or list(tables)

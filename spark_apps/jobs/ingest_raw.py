@@ -13,7 +13,7 @@ from spark_apps.runtime import job, job_parser, parse
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = job_parser(__doc__ or "")
-    parser.add_argument("--source", required=True, help="contract name in config/sources")
+    parser.add_argument("--source", required=True, help="contract name in config/domains/<domain>/sources")
     parser.add_argument("--plan", help="batch plan written by the validate_files task (JSON, any lake URI)")
     parser.add_argument("--batch-date", help="without --plan: YYYY-MM-DD folder to plan and load (local lake)")
     parser.add_argument("--mode", choices=["incremental", "full_refresh"], default="incremental")

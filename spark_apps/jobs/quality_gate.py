@@ -1,4 +1,4 @@
-"""The quality gate after the processing build: every suite of the given layers (config/quality) on its
+"""The quality gate after the processing build: every suite of the given layers (config/domains/<domain>/quality) on its
 whole table. Results go to ops.quality_results and the run's JSON + HTML reports; failing rows are
 listed in quarantine.<namespace>_<table>; a breached threshold fails the task after all is written."""
 

@@ -121,7 +121,7 @@ def test_a_table_not_built_yet_is_skipped_with_a_manifest_saying_so(table_io, te
 
 
 def test_pii_columns_are_exported_masked_and_still_join(spark, table_io, test_env):
-    # given a customer table carrying PII columns (flagged in config/sources/customers.yaml) and a
+    # given a customer table carrying PII columns (flagged in config/domains/retail/sources/customers.yaml) and a
     # second table sharing the email column
     customers = test_env.table("exporttest", "pii_customers")
     emails = test_env.table("exporttest", "pii_emails")

@@ -101,7 +101,7 @@ def test_shipped_contracts_load():
 
 
 def test_contract_primary_key_must_be_a_column(config_copy):
-    path = config_copy / "sources" / "customers.yaml"
+    path = config_copy / "domains" / "retail" / "sources" / "customers.yaml"
     path.write_text(path.read_text().replace("primary_key: [customer_id]", "primary_key: [cust_key]"))
 
     with pytest.raises(ConfigError, match=r"customers\.yaml: <root>: Value error, 'cust_key' is not a declared"):
@@ -109,7 +109,7 @@ def test_contract_primary_key_must_be_a_column(config_copy):
 
 
 def test_contract_alias_cannot_map_to_two_columns(config_copy):
-    path = config_copy / "sources" / "customers.yaml"
+    path = config_copy / "domains" / "retail" / "sources" / "customers.yaml"
     path.write_text(path.read_text().replace("aliases: [email_address]", "aliases: [cust_id]"))
 
     with pytest.raises(ConfigError, match="alias 'cust_id' maps to both 'customer_id' and 'email'"):
@@ -117,7 +117,7 @@ def test_contract_alias_cannot_map_to_two_columns(config_copy):
 
 
 def test_contract_type_is_validated_with_its_column_path(config_copy):
-    path = config_copy / "sources" / "transactions.yaml"
+    path = config_copy / "domains" / "retail" / "sources" / "transactions.yaml"
     path.write_text(path.read_text().replace('type: "decimal(12,2)"', "type: money"))
 
     with pytest.raises(ConfigError, match=r"transactions\.yaml: columns\.4\.type"):
@@ -160,11 +160,11 @@ def test_shipped_retail_rules_load_with_families_and_segments():
     [
         ("Leisure: [Sports, Books]", "Leisure: [Sports, Audio]", "category 'Audio' is in both 'Electronics' and"),
         ("{high: 10000, medium: 5000}", "{high: 5000, medium: 5000}", "medium .5000.0. must be below high"),
-        ("refresh: affected", "refresh: sometimes", "retail.yaml: marts.refresh: Input should be 'affected' or 'full'"),
+        ("refresh: affected", "refresh: sometimes", "rules.yaml: marts.refresh: Input should be 'affected' or 'full'"),
     ],
 )
 def test_retail_rules_are_validated_with_file_and_key(config_copy, replace, by, message):
-    path = config_copy / "processing" / "retail.yaml"
+    path = config_copy / "domains" / "retail" / "rules.yaml"
     path.write_text(path.read_text().replace(replace, by))
 
     with pytest.raises(ConfigError, match=message):
@@ -209,7 +209,7 @@ def test_shipped_quality_suites_load_for_every_layer():
     ],
 )
 def test_quality_suites_are_validated_with_file_and_key(config_copy, replace, by, message):
-    path = config_copy / "quality" / "raw.customers.yaml"
+    path = config_copy / "domains" / "retail" / "quality" / "raw.customers.yaml"
     text = path.read_text()
     assert replace in text
     path.write_text(text.replace(replace, by, 1))

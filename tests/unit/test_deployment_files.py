@@ -161,4 +161,5 @@ def test_config_archive_unpacks_as_a_config_dir(tmp_path):
 
     with zipfile.ZipFile(archive) as zf:
         names = set(zf.namelist())
-    assert {"environments/prod.yaml", "sources/transactions.yaml", "warehouse/tables.yaml"} <= names
+    expected = {"environments/prod.yaml", "domains/retail/sources/transactions.yaml", "domains/retail/warehouse.yaml"}
+    assert expected <= names

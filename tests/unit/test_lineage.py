@@ -35,15 +35,15 @@ def test_every_zone_transition_of_the_shipped_configs_is_an_edge():
 
 
 def test_a_model_table_without_inputs_names_itself(config_copy):
-    path = config_copy / "processing" / "retail.yaml"
+    path = config_copy / "domains" / "retail" / "rules.yaml"
     path.write_text(path.read_text().replace("  marts.top_customers: [", "  # marts.top_customers: ["))
 
-    with pytest.raises(ConfigError, match=r"retail\.yaml: .*lineage: no inputs given for marts\.top_customers"):
+    with pytest.raises(ConfigError, match=r"rules\.yaml: .*lineage: no inputs given for marts\.top_customers"):
         load_retail_rules()
 
 
 def test_an_input_that_is_not_a_table_of_the_model_is_named(config_copy):
-    path = config_copy / "processing" / "retail.yaml"
+    path = config_copy / "domains" / "retail" / "rules.yaml"
     path.write_text(path.read_text().replace("[raw.products]", "[raw.prodcts]"))
 
     with pytest.raises(ConfigError, match=r"lineage\.curated\.dim_product: unknown input\(s\) raw\.prodcts"):

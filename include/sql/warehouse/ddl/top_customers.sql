@@ -1,4 +1,4 @@
--- Mart: the top N customers by total spent (N in config/processing/retail.yaml).
+-- Mart: the top N customers by total spent (N in config/domains/retail/rules.yaml).
 CREATE TABLE IF NOT EXISTS {{ schema }}.top_customers (
     customer_rank  INTEGER       NOT NULL PRIMARY KEY,
     customer_key   BIGINT,

@@ -678,6 +678,18 @@ class ReferentialIntegrityCheck(_RowCheck):
         return self
 
 
+class Scd2PeriodsCheck(_RowCheck):
+    """An SCD2 table's history is sound: per key, each version's period is non-empty and ends where the
+    next begins (no overlap, no gap), and exactly the last version is current and open-ended."""
+
+    kind: Literal["scd2_periods"]
+    keys: list[Annotated[str, _COLUMN]] = Field(min_length=1)
+    valid_from: str = Field(default="valid_from", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    valid_to: str = Field(default="valid_to", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    is_current: str = Field(default="is_current", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    open_end: dt.date = dt.date(9999, 12, 31)
+
+
 class FreshnessCheck(_Check):
     kind: Literal["freshness"]
     column: str = _COLUMN
@@ -710,6 +722,7 @@ QualityCheck = Annotated[
     | PositiveCheck
     | SqlCheck
     | ReferentialIntegrityCheck
+    | Scd2PeriodsCheck
     | FreshnessCheck
     | RowCountCheck,
     Field(discriminator="kind"),

@@ -33,6 +33,7 @@ from spark_apps.config import (
     RangeCheck,
     ReferentialIntegrityCheck,
     RowCountCheck,
+    Scd2PeriodsCheck,
     SqlCheck,
     TableSuite,
     UniquenessCheck,
@@ -97,7 +98,9 @@ def _constraint(check, threshold: float) -> DeequConstraint:
     if isinstance(check, PositiveCheck):
         return DeequConstraint(name, level, "isPositive", (check.column,), ge)
     # PyDeequ's hasPattern has no isNullAllowed: a null-tolerant pattern is the same predicate via satisfies
-    if isinstance(check, AcceptedValuesCheck | RangeCheck | SqlCheck | ReferentialIntegrityCheck | PatternCheck):
+    if isinstance(
+        check, AcceptedValuesCheck | RangeCheck | SqlCheck | ReferentialIntegrityCheck | Scd2PeriodsCheck | PatternCheck
+    ):
         return DeequConstraint(name, level, "satisfies", (predicate_sql(check), name), ge)
     if isinstance(check, FreshnessCheck):
         column = helper_column(check)

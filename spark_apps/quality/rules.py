@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from spark_apps.config import (
@@ -37,6 +37,7 @@ from spark_apps.config import (
     RangeCheck,
     ReferentialIntegrityCheck,
     RowCountCheck,
+    Scd2PeriodsCheck,
     SqlCheck,
     TableSuite,
     UniquenessCheck,
@@ -77,6 +78,8 @@ def predicate_sql(check) -> str | None:
         # on a prepared frame: the key is all null, or prepare() found it in the reference
         all_null = " AND ".join(f"{quote(c)} IS NULL" for c in check.columns)
         return f"({all_null}) OR {quote(helper_column(check))} IS NOT NULL"
+    if isinstance(check, Scd2PeriodsCheck):
+        return f"{quote(helper_column(check))}"
     return None
 
 
@@ -102,6 +105,11 @@ def constraint_text(check) -> str:
         return check.predicate
     if isinstance(check, ReferentialIntegrityCheck):
         return f"({', '.join(check.columns)}) exists in {check.reference}({', '.join(check.reference_columns)})"
+    if isinstance(check, Scd2PeriodsCheck):
+        return (
+            f"per ({', '.join(check.keys)}) periods [{check.valid_from}, {check.valid_to}) are contiguous,"
+            f" without overlap, and only the last is {check.is_current}"
+        )
     if isinstance(check, FreshnessCheck):
         return f"newest {check.column} at most {check.max_age_days:g} days old"
     if isinstance(check, RowCountCheck):
@@ -113,7 +121,12 @@ def constraint_text(check) -> str:
 
 def helper_column(check) -> str:
     """The column ``prepare`` adds for a check that is not a plain predicate."""
-    prefix = {UniquenessCheck: "_dup_", ReferentialIntegrityCheck: "_ri_", FreshnessCheck: "_age_"}
+    prefix = {
+        UniquenessCheck: "_dup_",
+        ReferentialIntegrityCheck: "_ri_",
+        Scd2PeriodsCheck: "_scd2_",
+        FreshnessCheck: "_age_",
+    }
     return prefix[type(check)] + check.name
 
 
@@ -139,12 +152,26 @@ def prepare(
             ).distinct()
             flag = helper_column(check)
             out = out.join(ref_keys.withColumn(flag, F.lit(True)), list(check.columns), "left")
+        elif isinstance(check, Scd2PeriodsCheck):
+            out = out.withColumn(helper_column(check), scd2_period_ok(check))
         elif isinstance(check, FreshnessCheck):
             seconds = F.unix_timestamp(F.lit(as_of.strftime("%Y-%m-%d %H:%M:%S")).cast("timestamp")) - (
                 F.unix_timestamp(F.col(check.column).cast("timestamp"))
             )
             out = out.withColumn(helper_column(check), (seconds / 86400.0).cast("double"))
     return out
+
+
+def scd2_period_ok(check: Scd2PeriodsCheck) -> Column:
+    """Per row of an SCD2 table: a non-empty period that ends where the key's next version begins, and
+    current exactly when it is the key's last version, which ends at ``open_end``."""
+    start, end, current = F.col(check.valid_from), F.col(check.valid_to), F.col(check.is_current)
+    following = F.lead(check.valid_from).over(Window.partitionBy(*check.keys).orderBy(start))
+    last = following.isNull()
+    return F.coalesce(
+        (start < end) & F.when(last, (end == F.lit(check.open_end)) & current).otherwise((end == following) & ~current),
+        F.lit(False),
+    )
 
 
 def any_key(check: UniquenessCheck) -> Column:
@@ -237,7 +264,7 @@ def helper_columns(suite: TableSuite) -> list[str]:
     return [
         helper_column(c)
         for c in suite.checks
-        if isinstance(c, UniquenessCheck | ReferentialIntegrityCheck | FreshnessCheck)
+        if isinstance(c, UniquenessCheck | ReferentialIntegrityCheck | Scd2PeriodsCheck | FreshnessCheck)
     ]
 
 
@@ -249,7 +276,7 @@ def columns_of(checks: Sequence) -> set[str]:
     """Columns the checks read (for a clear error when a suite names a column the table lacks)."""
     cols: set[str] = set()
     for c in checks:
-        for attr in ("column", "columns"):
+        for attr in ("column", "columns", "keys", "valid_from", "valid_to", "is_current"):
             value = getattr(c, attr, None)
             if isinstance(value, str):
                 cols.add(value)

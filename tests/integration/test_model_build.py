@@ -8,7 +8,6 @@ delivered when; landing → raw has tests of its own.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from spark_apps.config import load_retail_rules
 from spark_apps.model_build import ModelBuild
 from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
-from spark_apps.table_io import TableIO
+from tests.integration.lake_helpers import RawLake
 
 pytestmark = pytest.mark.spark
 
@@ -28,46 +27,18 @@ RAW_SCHEMAS = {
     "products": "product_id string, product_name string, category string, unit_price decimal(12,2)",
     "fiscal_calendar": "calendar_date date, fiscal_year int, fiscal_quarter int, fiscal_month int, fiscal_week int",
 }
-AUDIT = "_batch_id string, _source_file string, _line long, _run_id string, _ingested_at timestamp, _ingest_date date"
-_catalogs = itertools.count()
 
 
-class Lake:
-    """A throw-away Iceberg catalog holding raw tables, and the build run against it."""
+class Lake(RawLake):
+    """A throw-away Iceberg catalog holding the retail raw tables, and the build run against it."""
 
     def __init__(self, spark, test_env, root) -> None:
-        name = f"model{next(_catalogs)}"
-        spark.conf.set(f"spark.sql.catalog.{name}", "org.apache.iceberg.spark.SparkCatalog")
-        spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
-        spark.conf.set(f"spark.sql.catalog.{name}.warehouse", str(root / name))
-        self.spark, self.name = spark, name
-        self.env = test_env.model_copy(update={"catalog": test_env.catalog.model_copy(update={"name": name})})
-        self.io = TableIO(spark, name)
-        self.clock = dt.datetime(2026, 1, 1, 6)
-        self.runs = 0
-
-    def deliver(self, batch_date: str, **rows: list[tuple]) -> None:
-        """Append one landing batch per source, as landing → raw would."""
-        for source, values in rows.items():
-            self.clock += dt.timedelta(minutes=1)
-            audit = [
-                (f"{source}/{batch_date}", f"{source}.csv", i + 2, "r", self.clock, dt.date.fromisoformat(batch_date))
-                for i in range(len(values))
-            ]
-            df = self.spark.createDataFrame(
-                [(*v, *a) for v, a in zip(values, audit, strict=True)], f"{RAW_SCHEMAS[source]}, {AUDIT}"
-            )
-            table = self.env.table("raw", source)
-            self.io.ensure_table(table, df.schema)
-            self.io.append(df, table)
+        super().__init__(spark, test_env, root, RAW_SCHEMAS)
 
     def build(self, mode: str = "incremental", rules=None) -> list[str]:
         self.runs += 1
         report = ModelBuild(self.io, self.env, rules or load_retail_rules(), f"run{self.runs}", mode == "full_refresh")
         return report.run().lines
-
-    def table(self, namespace: str, name: str):
-        return self.spark.table(self.env.table(namespace, name))
 
     def contents(self) -> dict[str, list[tuple]]:
         """Every curated and mart table's rows, sorted: equal contents means equal tables."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from spark_apps import config
+from spark_apps.model_spec import load_domains
 from spark_apps.config import ConfigError, load_contract, load_contracts, load_env
 from spark_apps.model_tables import MART_PARTITIONS
 
@@ -176,7 +177,10 @@ def test_shipped_quality_suites_load_for_every_layer():
 
     assert {s.layer for s in suites.values()} == {"raw", "processing", "marts"}
     assert set(config.load_suites("raw")) == {f"raw.{name}" for name in load_contracts()}
-    assert set(config.load_suites("marts")) == {f"marts.{name}" for name in MART_PARTITIONS}  # every mart gated
+    declared = {m.name for d in load_domains().values() for m in d.models}
+    marts = {f"marts.{name}" for name in MART_PARTITIONS} | {m for m in declared if m.startswith("marts.")}
+    assert set(config.load_suites("marts")) == marts  # every mart gated
+    assert declared <= set(suites)  # and every declared model
     assert config.suite_for("raw.customers").checks[0].name == "email_format"
     assert config.suite_for("raw.nothing") is None
 

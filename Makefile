@@ -13,6 +13,7 @@ DEMO_FAULT_RATE ?= 0.01
 DEMO_ACCOUNTS ?= 1000
 DEMO_MONTHS ?= 36
 DEMO_CUSTOMER_CHANGES ?= 0.02
+DEMO_BANK_CUSTOMERS ?= 500
 
 # Local runtime: embedded Airflow (SQLite), Spark on local[2] from the venv, DuckDB warehouse.
 export PATH := $(BIN):$(PATH)
@@ -66,7 +67,7 @@ demo: package airflow-db
 	$(BIN)/python -m spark_apps.sample_data --landing data/lake/landing --batch-date $(DEMO_DATE) \
 	  --customers $(DEMO_CUSTOMERS) --transactions $(DEMO_TRANSACTIONS) --fault-rate $(DEMO_FAULT_RATE) \
 	  --accounts $(DEMO_ACCOUNTS) --months $(DEMO_MONTHS) --customer-changes $(DEMO_CUSTOMER_CHANGES) \
-	  > data/generation-summary.json
+	  --bank-customers $(DEMO_BANK_CUSTOMERS) > data/generation-summary.json
 	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) > data/demo-landing_to_raw.log 2>&1 \
 	  || { tail -50 data/demo-landing_to_raw.log; exit 1; }
 	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) -c '{"batch_date": "$(DEMO_NEXT_DATE)"}' \
@@ -74,11 +75,14 @@ demo: package airflow-db
 	@sed -nE 's/.*INGEST_RESULT (.*watermark=[^ ]*).*/  \1/p' data/demo-landing_to_raw.log | sort -u
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
-	@sed -nE 's/.*PROCESSING_RESULT (table=[^ ]+ rows=[0-9]+).*/  \1/p' data/demo-raw_to_processing.log | sort -u
+	$(BIN)/airflow dags test banking_processing $(DEMO_DATE) > data/demo-banking_processing.log 2>&1 \
+	  || { tail -50 data/demo-banking_processing.log; exit 1; }
+	@sed -nE 's/.*PROCESSING_RESULT (table=[^ ]+ (materialization=[^ ]+ )?rows=[0-9]+).*/  \1/p' \
+	  data/demo-raw_to_processing.log data/demo-banking_processing.log | sort -u
 	@sed -nE 's/.*QUALITY_RESULT (table=[^ ]+ check=[^ ]+ status=(warning|failure) pass_rate=[^ ]+ threshold=[^ ]+).*/  \1/p' \
-	  data/demo-landing_to_raw.log data/demo-raw_to_processing.log | sort -u
+	  data/demo-landing_to_raw.log data/demo-raw_to_processing.log data/demo-banking_processing.log | sort -u
 	@sed -nE 's/.*QUALITY_REPORT html=([^ ]+).*/  quality report: \1/p' data/demo-landing_to_raw.log data/demo-raw_to_processing.log \
-	  | sort -u
+	  data/demo-banking_processing.log | sort -u
 	$(BIN)/airflow dags test account_summary $(DEMO_DATE) -c '{"mode": "initial"}' > data/demo-account_summary.log 2>&1 \
 	  || { tail -50 data/demo-account_summary.log; exit 1; }
 	@sed -nE 's/.*(SUMMARY_RESULT [^\\]*rows_written=[0-9]+).*/  \1/p' data/demo-account_summary.log | sort -u

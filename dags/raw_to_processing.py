@@ -44,7 +44,7 @@ def raw_to_processing() -> None:
         cfg,
         task_id="quality_gate",
         app="quality_gate",
-        args=["--layers", "processing", "marts", "--as-of", RUN_DATE],
+        args=["--layers", "processing", "marts", "--domain", "retail", "--as-of", RUN_DATE],
         outlets=[table_asset("curated", t) for t in CURATED_TABLES]
         + [table_asset("marts", m) for m in MART_PARTITIONS],
     )

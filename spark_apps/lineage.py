@@ -1,11 +1,12 @@
 """Table lineage, derived from the config that drives the pipelines (no Spark, no Airflow).
 
 Each config already says where its tables come from: a source contract feeds ``raw.<source>`` and
-``quarantine.<source>`` from its landing folder; ``config/domains/retail/rules.yaml`` lists each model
-table's inputs; the account summary names its source and outputs; ``config/domains/<domain>/warehouse.yaml``
-names each warehouse table's lake source; a processing or marts quality suite with quarantining
-rules lists failing rows in ``quarantine.<namespace>_<table>``. Stating lineage once more elsewhere
-would let it drift, so this module only reads those.
+``quarantine.<source>`` from its landing folder; ``config/domains/retail/rules.yaml`` lists each
+model table's inputs, and a declared model (``domain.yaml``) names its own; the account summary names
+its source and outputs; ``config/domains/<domain>/warehouse.yaml`` names each warehouse table's lake
+source; a processing or marts quality suite with quarantining rules lists failing rows in
+``quarantine.<namespace>_<table>``. Stating lineage once more elsewhere would let it drift, so this
+module only reads those.
 
 Node names: ``landing/<source>`` for a landing folder, ``<zone>.<table>`` for a lake table and
 ``warehouse.<table>`` for a warehouse table.
@@ -23,6 +24,7 @@ from spark_apps.config import (
     load_summary_config,
     load_warehouse_tables,
 )
+from spark_apps.model_spec import model_lineage
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def build_lineage() -> Lineage:
     edges: set[tuple[str, str]] = set()
     for source in load_contracts():
         edges |= {(f"landing/{source}", f"raw.{source}"), (f"landing/{source}", f"quarantine.{source}")}
-    for table, inputs in load_retail_rules().lineage.items():
+    for table, inputs in [*load_retail_rules().lineage.items(), *model_lineage().items()]:
         edges |= {(i, table) for i in inputs}
     summary = load_summary_config()
     edges |= {(summary.source_table, summary.summary_table), (summary.source_table, summary.latest_table)}

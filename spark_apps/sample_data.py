@@ -318,6 +318,8 @@ def account_snapshots(
 
 
 HEADERS = {
+    "bank_customers": ["customer_id", "full_name", "email", "city", "segment", "customer_since"],
+    "bank_accounts": ["account_id", "customer_id", "account_type", "balance", "opened_date", "status"],
     "customers": ["customer_id", "first_name", "last_name", "email", "country", "territory", "signup_date"],
     "transactions": [
         "transaction_id",
@@ -332,6 +334,55 @@ HEADERS = {
     "fiscal_calendar": ["calendar_date", "fiscal_year", "fiscal_quarter", "fiscal_month", "fiscal_week"],
     "account_snapshots": ACCOUNT_SNAPSHOT_COLUMNS,
 }
+
+
+CITIES = ["Leeds", "York", "Bristol", "Glasgow", "Cardiff", "Belfast"]
+BANK_SEGMENTS = ["retail", "premier", "private", "business"]
+
+
+def bank_rows(
+    customers: int, batch_date: dt.date, rng: random.Random, faults: FaultRates, summary: Summary
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Bank customers C001.. and one to three accounts each (the first always savings). Faults: a malformed
+    email (raw rule email_format), an account without customer id (contract), an unparseable or negative
+    balance (contract, raw rule balance_not_negative), an impossible opened date (contract), an account of
+    a customer never delivered (kept, with the unknown member)."""
+    people, accounts = [], []
+    for n in range(1, customers + 1):
+        cid = f"C{n:03d}"
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        email = f"{first}.{last}{n}@bank.example".lower()
+        if rng.random() < faults.bad_emails:
+            email = email.replace("@", "_at_")
+            summary.quarantine_expected["bank_customers"] += 1
+            summary.faults["bank_customers.bad_email"] += 1
+        since = (batch_date - dt.timedelta(days=rng.randint(400, 4000))).isoformat()
+        people.append([cid, f"{first} {last}", email, rng.choice(CITIES), rng.choice(BANK_SEGMENTS), since])
+        for k in range(rng.randint(1, 3)):
+            owner = cid
+            balance = f"{rng.randint(0, 3_000_000) / 100:.2f}"
+            opened = (batch_date - dt.timedelta(days=rng.randint(30, 3000))).isoformat()
+            roll = rng.random()
+            if roll < faults.nulls:
+                owner = ""
+                summary.faults["bank_accounts.null_customer"] += 1
+            elif roll < faults.nulls + faults.bad_amounts:
+                balance = rng.choice(["12,50x", "-250.00"])
+                summary.faults["bank_accounts.bad_balance"] += 1
+            elif roll < faults.nulls + faults.bad_amounts + faults.bad_dates:
+                opened = "2021-13-45"
+                summary.faults["bank_accounts.bad_date"] += 1
+            if roll < faults.nulls + faults.bad_amounts + faults.bad_dates:
+                summary.quarantine_expected["bank_accounts"] += 1
+            elif roll < faults.nulls + faults.bad_amounts + faults.bad_dates + faults.orphans:
+                owner = f"C{customers + 900 + n:03d}"
+                summary.faults["bank_accounts.orphan_customer"] += 1
+            kind = "savings" if k == 0 else rng.choice(["savings", "checking"])
+            status = "closed" if rng.random() < 0.05 else "active"
+            accounts.append([f"A{n:03d}{k}", owner, kind, balance, opened, status])
+    summary.rows["bank_customers"] += len(people)
+    summary.rows["bank_accounts"] += len(accounts)
+    return people, accounts
 
 
 def _write(
@@ -374,6 +425,7 @@ def generate(
     accounts: int = 0,
     months: int = 24,
     customer_changes: float = 0.0,
+    bank_customers: int = 0,
 ) -> Summary:
     rng = random.Random(seed)
     day = dt.date.fromisoformat(batch_date)
@@ -409,6 +461,10 @@ def generate(
         first = add_months(f"{day.year:04d}-{day.month:02d}", -months)
         snapshots = account_snapshots(accounts, months, first_month=first, seed=seed)
         _write(landing, "account_snapshots", batch_date, _counted(snapshots, summary), rows_per_file, summary)
+    if bank_customers:
+        people, accounts = bank_rows(bank_customers, day, random.Random(seed + 2), faults, summary)
+        _write(landing, "bank_customers", batch_date, iter(people), rows_per_file, summary)
+        _write(landing, "bank_accounts", batch_date, iter(accounts), rows_per_file, summary)
     return summary
 
 
@@ -428,6 +484,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rows-per-file", type=int, default=500_000)
     p.add_argument("--accounts", type=int, default=0, help="accounts with monthly snapshots (0: none)")
     p.add_argument("--months", type=int, default=24, help="months of snapshots, ending before --batch-date")
+    p.add_argument("--bank-customers", type=int, default=0, help="bank customers, with their accounts (0: none)")
     p.add_argument("--fault-rate", type=float, default=0.0, help="rate for every fault kind at once")
     p.add_argument(
         "--customer-changes",
@@ -456,6 +513,7 @@ def main(argv: list[str] | None = None) -> None:
         accounts=args.accounts,
         months=args.months,
         customer_changes=args.customer_changes,
+        bank_customers=args.bank_customers,
     )
     print(json.dumps(summary.as_dict(), indent=2))
 

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_DAGS = {
     "landing_to_raw",
     "raw_to_processing",
+    "banking_processing",
     "processing_to_warehouse",
     "account_summary",
     "lakehouse_maintenance",
@@ -123,6 +124,7 @@ def test_every_task_and_dag_run_is_logged_and_alerts_on_failure(parsed, dag_id):
 def test_landing_has_a_validate_then_ingest_group_per_contract(parsed):
     tasks = parsed["dags"]["landing_to_raw"]["tasks"]
     sources = {"customers", "transactions", "products", "fiscal_calendar", "account_snapshots"}
+    sources |= {"bank_customers", "bank_accounts"}
 
     assert set(tasks) == {f"{s}.{t}" for s in sources for t in ("validate_files", "ingest")}
     assert {tasks[f"{s}.ingest"]["type"] for s in sources} == {"SparkSubmitOperator"}
@@ -152,10 +154,27 @@ def test_dags_are_chained_by_assets(parsed):
         *(f"marts.{m}" for m in ("monthly_summary", "regional_performance", "sales_by_fiscal_period")),
         *(f"marts.{m}" for m in ("customer_segments", "top_customers", "product_performance")),
     }
-    # the warehouse follows every gold table: the model's and the account summary's latest state
+    # a declared domain's DAG runs on the raw tables its models read and emits its models' Assets
+    banking = dags["banking_processing"]
+    assert banking["schedule_assets"] == ["raw.bank_accounts", "raw.bank_customers"]
+    assert set(banking["schedule_assets"]) <= raw_outlets
+    assert banking["tasks"]["build_models"]["downstream"] == ["quality_gate"]
+    banking_outlets = set(banking["tasks"]["quality_gate"]["outlets"])
+    assert banking_outlets == {
+        "curated.dim_bank_customer",
+        "curated.dim_bank_account",
+        "curated.int_savings_accounts",
+        "marts.account_interest_summary",
+        "marts.customer_profile",
+    }
+    # the warehouse follows every gold table: the models' and the account summary's latest state
     summary_outlets = set(dags["account_summary"]["tasks"]["summarize"]["outlets"])
     warehouse = set(dags["processing_to_warehouse"]["schedule_assets"])
-    assert warehouse == (curated_outlets | {"curated.latest_summary"}) <= curated_outlets | summary_outlets
+    gold = curated_outlets | banking_outlets | summary_outlets
+    assert warehouse == (curated_outlets | {"curated.latest_summary"} | banking_outlets) - {
+        "curated.int_savings_accounts"
+    }
+    assert warehouse <= gold
     assert dags["processing_to_warehouse"]["schedule_condition"] == "AssetAny"
 
 
@@ -204,12 +223,15 @@ def test_prod_loads_redshift_with_copy_then_merge_per_table_dimensions_first(pro
     assert tasks["load_dim_customer.copy"]["type"] == "SQLExecuteQueryOperator"
     assert tasks["load_dim_customer.copy"]["downstream"] == ["load_dim_customer.merge"]
     assert tasks["load_dim_customer.merge"]["type"] == "SQLExecuteQueryOperator"
-    # one load group per gold table, in config order: dimensions, then the fact, then marts
+    # one load group per gold table, domains in name order, each in its file's order: dimensions, then the
+    # fact, then marts
+    assert tasks["export_gold"]["downstream"] == ["load_dim_bank_customer.render"]
+    assert tasks["load_customer_profile.reconcile"]["downstream"] == ["load_latest_summary.render"]
+    assert tasks["load_latest_summary.reconcile"]["downstream"] == ["load_dim_customer.render"]
     assert tasks["load_dim_customer.reconcile"]["downstream"] == ["load_dim_product.render"]
     assert tasks["load_dim_date.reconcile"]["downstream"] == ["load_fact_transactions.render"]
     assert tasks["load_fact_transactions.reconcile"]["downstream"] == ["load_monthly_summary.render"]
     assert tasks["load_latest_summary.reconcile"]["outlets"] == ["warehouse.latest_summary"]
-    assert tasks["export_gold"]["downstream"] == ["load_dim_customer.render"]
     assert tasks["load_fact_transactions.reconcile"]["outlets"] == ["warehouse.fact_transactions"]
 
 

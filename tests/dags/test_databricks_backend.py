@@ -143,7 +143,7 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     assert gate_task["python_file"] == "/Workspace/Shared/lakehouse/jobs/quality_gate.py"
     assert gate_task["parameters"][4:] == [
         *("--dag-id", "raw_to_processing", "--task-id", "quality_gate"),
-        *("--layers", "processing", "marts", "--as-of", "2026-03-01"),
+        *("--layers", "processing", "marts", "--domain", "retail", "--as-of", "2026-03-01"),
     ]
 
 

@@ -25,17 +25,18 @@ AIRFLOW = str(Path(sys.executable).parent / "airflow")
 DAG_RUN_TIMEOUT_S = 1800
 
 
-# The DAG runs that build a lake, in order, with their `airflow dags test` options.
+# The DAG runs that build a lake (every domain), in order, with their `airflow dags test` options.
 RUNS = (
     ("landing_to_raw", []),
     ("raw_to_processing", []),
+    ("banking_processing", []),
     ("account_summary", ["--conf", '{"mode": "initial"}']),
     ("processing_to_warehouse", []),
 )
 
 
 def run_dags(env: dict[str, str], batch_date: str, log_prefix: Path) -> dict[str, str]:
-    """Run the four DAGs in order under `airflow dags test`; each log is kept at ``<prefix>-<dag>.log``
+    """Run the DAGs in order under `airflow dags test`; each log is kept at ``<prefix>-<dag>.log``
     and returned by DAG id. A failed run fails the caller with its log's tail."""
     logs = {}
     for dag_id, extra in RUNS:
@@ -54,7 +55,7 @@ def run_dags(env: dict[str, str], batch_date: str, log_prefix: Path) -> dict[str
 
 
 def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg") -> dict:
-    """Generate data, run the four DAGs in order, and expose the e2e lake to `spark`: Iceberg as catalog
+    """Generate data, run the DAGs in order, and expose the e2e lake to `spark`: Iceberg as catalog
     `e2e`, Delta (environment `test_delta`) by table path. ``lake["table"]("raw.x")`` names a table."""
     suffix = "" if table_format == "iceberg" else f"-{table_format}"
     home, lake, wh = airflow_home, scratch / f"e2e-lake{suffix}", scratch / f"e2e-warehouse{suffix}.duckdb"
@@ -66,7 +67,15 @@ def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg
         "PIPELINE_WAREHOUSE_PATH": str(wh),
     }
     summary = generate(
-        lake / "landing", BATCH_DATE, 200, 3000, seed=5, faults=FaultRates.uniform(0.02), accounts=40, months=14
+        lake / "landing",
+        BATCH_DATE,
+        200,
+        3000,
+        seed=5,
+        faults=FaultRates.uniform(0.02),
+        accounts=40,
+        months=14,
+        bank_customers=60,
     )
     logs = run_dags(env, BATCH_DATE, scratch / f"e2e{suffix}")
     if table_format == "iceberg":

@@ -50,7 +50,18 @@ def count(spark, e2e: dict, name: str) -> int:
 
 
 @BOTH_FORMATS
-@pytest.mark.parametrize("source", ["customers", "transactions", "products", "fiscal_calendar", "account_snapshots"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "customers",
+        "transactions",
+        "products",
+        "fiscal_calendar",
+        "account_snapshots",
+        "bank_customers",
+        "bank_accounts",
+    ],  # noqa: E501
+)
 def test_raw_and_quarantine_hold_exactly_what_landed(e2e, spark, source):
     summary = e2e["summary"]
     expected_bad = summary.quarantine_expected.get(source, 0)
@@ -259,15 +270,19 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
         "raw.products",
         "raw.fiscal_calendar",
         "raw.account_snapshots",
+        "raw.bank_customers",
+        "raw.bank_accounts",
     }
     assert {t for layer, t in tables if layer == "processing"} == {
         "curated.fact_transactions",
         "curated.dim_customer",
         "curated.dim_product",
         "curated.dim_date",
+        *("curated.dim_bank_customer", "curated.dim_bank_account", "curated.int_savings_accounts"),
     }
     # every mart is gated
-    assert {t for layer, t in tables if layer == "marts"} == {f"marts.{m}" for m in MART_PARTITIONS}
+    banking_marts = {"marts.account_interest_summary", "marts.customer_profile"}
+    assert {t for layer, t in tables if layer == "marts"} == {f"marts.{m}" for m in MART_PARTITIONS} | banking_marts
     # Then nothing breached, and the unknown-customer rule measured exactly the fact's unknown members
     assert results.where("status = 'failure'").count() == 0
     fact = table(spark, e2e, "curated.fact_transactions")
@@ -278,7 +293,7 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
     listed = table(spark, e2e, "quarantine.curated_fact_transactions")
     assert listed.where("array_contains(_failed_rules, 'customer_known')").count() == unknown
     # and each gate's task log links its HTML report, which exists and holds the charts
-    for dag_id in ("landing_to_raw", "raw_to_processing"):
+    for dag_id in ("landing_to_raw", "raw_to_processing", "banking_processing"):
         links = re.findall(r"QUALITY_REPORT html=file://(\S+\.html)", e2e["logs"][dag_id])
         assert links, dag_id
         page = Path(links[-1]).read_text()
@@ -412,3 +427,29 @@ def test_maintenance_keeps_every_row_and_the_warehouse_still_loads(e2e, spark):
     with duckdb.connect(e2e["warehouse"], read_only=True) as con:
         rows = con.execute("select count(*) from analytics.fact_transactions").fetchone()[0]
     assert rows == before["curated.fact_transactions"]
+
+
+@BOTH_FORMATS
+def test_the_banking_domain_builds_from_its_declarations_alone(e2e, spark):
+    # Given the bank customers and accounts the generator landed (with faults), through the generated DAG
+    raw_accounts = table(spark, e2e, "raw.bank_accounts")
+    customers = table(spark, e2e, "raw.bank_customers").select("customer_id")
+    open_savings = raw_accounts.where("account_type = 'savings' AND status = 'active'")
+    interest = table(spark, e2e, "marts.account_interest_summary")
+
+    # Then every open savings account earns its balance band's rate, exactly
+    assert interest.count() == open_savings.count() > 0
+    wrong = interest.where(
+        "interest_rate_pct != CASE WHEN original_balance_amount < 10000 THEN 3.50 ELSE 4.00 END"
+        " OR annual_interest_amount != ROUND(original_balance_amount * interest_rate_pct / 100, 2)"
+        " OR new_balance_amount != original_balance_amount + annual_interest_amount"
+    )
+    assert wrong.count() == 0
+    # and each account has one version (one delivery), each customer one profile
+    assert count(spark, e2e, "curated.dim_bank_account") == raw_accounts.count()
+    assert count(spark, e2e, "marts.customer_profile") == customers.count()
+    # and savings accounts of customers never delivered are kept, pointing to the unknown member
+    orphans = open_savings.join(customers, "customer_id", "left_anti").count()
+    unknown = table(spark, e2e, "curated.int_savings_accounts").where("customer_sk = -1").count()
+    assert unknown == orphans
+    assert "materialization=scd2" in e2e["logs"]["banking_processing"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from spark_apps import config
-from spark_apps.model_spec import load_domains
 from spark_apps.config import ConfigError, load_contract, load_contracts, load_env
+from spark_apps.model_spec import load_domains
 from spark_apps.model_tables import MART_PARTITIONS
 
 ROOT = Path(__file__).resolve().parents[2]

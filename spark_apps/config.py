@@ -338,6 +338,11 @@ class ColumnSpec(_Strict):
     pii: bool = False
     formats: list[str] = Field(default=[], description="Accepted date/timestamp formats, tried in order.")
     max_length: int | None = Field(default=None, gt=0, description="Longer string values are quarantined.")
+    coalesce_of: list[str] = Field(
+        default=[],
+        description="Alternative delivered columns, in priority order: a file may carry several of them, and "
+        "the first non-empty value wins (e.g. region from [county, province, state]).",
+    )
 
     @model_validator(mode="after")
     def _formats_only_for_temporal(self) -> ColumnSpec:
@@ -377,6 +382,15 @@ class ValueBounds(_Strict):
         return self
 
 
+class DerivedColumn(_Strict):
+    """A column computed from the delivered ones (a Spark SQL expression over the typed contract columns),
+    stored in raw like any other: e.g. a composite id for order lines that have none of their own."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: SparkType = "string"
+    expression: str = Field(min_length=1)
+
+
 class SourceContract(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = ""
@@ -384,6 +398,7 @@ class SourceContract(_Strict):
     format: Literal["csv", "json", "parquet"] = "csv"
     reader: ReaderOptions = ReaderOptions()
     columns: list[ColumnSpec] = Field(min_length=1)
+    derived: list[DerivedColumn] = []
     primary_key: list[str] = Field(min_length=1)
     incremental_column: str | None = None
     drift: DriftPolicy = DriftPolicy()
@@ -398,15 +413,20 @@ class SourceContract(_Strict):
         """The longest string value ``col`` accepts (its own max_length, else the source's bound)."""
         return (col.max_length or self.bounds.max_string_length) if col.type == "string" else None
 
+    @property
+    def output_columns(self) -> list[tuple[str, str]]:
+        """(name, type) of every column raw stores: the declared ones, then the derived ones."""
+        return [(c.name, c.type) for c in self.columns] + [(d.name, d.type) for d in self.derived]
+
     @model_validator(mode="after")
     def _consistent(self) -> SourceContract:
-        names = [c.name for c in self.columns]
+        names = [name for name, _ in self.output_columns]
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise ValueError(f"duplicate column names: {sorted(dupes)}")
         spellings: dict[str, str] = {}
         for col in self.columns:
-            for spelling in [col.name, *col.aliases]:
+            for spelling in [col.name, *col.aliases, *col.coalesce_of]:
                 key = spelling.lower()
                 if key in spellings and spellings[key] != col.name:
                     raise ValueError(f"alias '{spelling}' maps to both '{spellings[key]}' and '{col.name}'")
@@ -423,9 +443,15 @@ class SourceContract(_Strict):
         """Map a delivered header (any case, or an alias) to its canonical column name."""
         wanted = header_name.strip().lower()
         for col in self.columns:
-            if wanted == col.name or wanted in (a.lower() for a in col.aliases):
+            if wanted == col.name or wanted in (a.lower() for a in [*col.aliases, *col.coalesce_of]):
                 return col.name
         return None
+
+    def priority(self, column: str, header_name: str) -> int:
+        """Where a delivered name stands among a ``coalesce_of`` column's alternatives (0 for the others)."""
+        alternatives = [a.lower() for a in self.column(column).coalesce_of]
+        wanted = header_name.strip().lower()
+        return alternatives.index(wanted) if wanted in alternatives else 0
 
 
 # --------------------------------------------------------------------------- warehouse and business rules
@@ -1044,7 +1070,7 @@ def load_suite(path: Path) -> TableSuite:
         contract = load_contracts().get(suite.table_name)
         if contract is None:
             raise ConfigError(f"{path}: table: no source contract '{suite.table_name}' in any domain's sources")
-        known = {c.name for c in contract.columns} | set(RAW_AUDIT_COLUMNS)
+        known = {name for name, _ in contract.output_columns} | set(RAW_AUDIT_COLUMNS)
         for i, check in enumerate(suite.checks):
             for attr in ("column", "columns"):
                 value = getattr(check, attr, None)

@@ -18,7 +18,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_apps import lake_fs
 from spark_apps.config import ColumnSpec, SourceContract
-from spark_apps.layout import HeaderLayout, plan_layout, split_header
+from spark_apps.layout import HeaderLayout, column_sources, plan_layout, split_header
 
 LINE_BREAK = r"\r\n|\r|\n"
 MAX_VALUE_IN_REASON = 80
@@ -74,9 +74,9 @@ def parse_lines(lines: DataFrame, contract: SourceContract, layout: HeaderLayout
         F.when(F.col("_n") < width, F.concat(F.lit(f"malformed: expected {width} fields, found "), F.col("_n"))),
         *[F.lit(e) for e in layout.file_errors],
     ]
-    canonical = [F.col(f"_p.f{pos}").alias(name) for pos, name in layout.mapping] + [
-        F.lit(None).cast("string").alias(col.name) for col in contract.columns if col.name not in layout.canonical
-    ]
+    canonical = [
+        _first_delivered([F.col(f"_p.f{p}") for p in ps]).alias(n) for n, ps in column_sources(layout).items()
+    ] + [F.lit(None).cast("string").alias(col.name) for col in contract.columns if col.name not in layout.canonical]
     extras = (
         F.create_map(*[x for pos, name in layout.extras for x in (F.lit(name), F.col(f"_p.f{pos}"))])
         if layout.extras
@@ -171,7 +171,25 @@ def type_rows(parsed: DataFrame, contract: SourceContract) -> DataFrame:
     # errors would be noise.
     shape = F.col("_shape_errors")
     reasons = F.when(shape != "", F.split(shape, _SEP)).otherwise(reason_list(checks))
-    return parsed.select(*LINE_COLUMNS, *typed_cols, "_extra", reasons.alias("_reasons"))
+    typed = parsed.select(*LINE_COLUMNS, *typed_cols, "_extra", reasons.alias("_reasons"))
+    return with_derived(typed, contract)
+
+
+def with_derived(typed: DataFrame, contract: SourceContract) -> DataFrame:
+    """The contract's derived columns over the typed ones. A derived primary-key column that comes out
+    null (say, from a missing part) is a reason of its own, so no row gets a null key."""
+    if not contract.derived:
+        return typed
+    out = typed.select("*", *[F.expr(d.expression).cast(d.type).alias(d.name) for d in contract.derived])
+    null_keys = [
+        F.when(F.col(d.name).isNull(), F.lit(f"{d.name}: derived key is null ({d.expression})"))
+        for d in contract.derived
+        if d.name in contract.primary_key
+    ]
+    if not null_keys:
+        return out
+    extra = reason_list(null_keys)
+    return out.withColumn("_reasons", F.when(F.size("_reasons") == 0, extra).otherwise(F.col("_reasons")))
 
 
 def parse_batch(
@@ -198,7 +216,7 @@ def parse_json_lines(lines: DataFrame, contract: SourceContract) -> DataFrame:
     known: list[str] = []
     canonical = []
     for col in contract.columns:
-        spellings = [col.name, *[a.lower() for a in col.aliases]]
+        spellings = [col.name, *[a.lower() for a in [*col.aliases, *col.coalesce_of]]]
         known.extend(spellings)
         canonical.append(F.coalesce(*[F.element_at(fields, F.lit(sp)) for sp in spellings]).alias(col.name))
     extra = F.map_filter(fields, lambda k, _: ~k.isin(*known))
@@ -213,6 +231,13 @@ def parse_json_lines(lines: DataFrame, contract: SourceContract) -> DataFrame:
         F.when(F.size(extra) > 0, extra).alias("_extra"),
         F.concat_ws(_SEP, *shape).alias("_shape_errors"),
     )
+
+
+def _first_delivered(values: list[Column]) -> Column:
+    """One column's value from the header positions that deliver it: the first non-empty one."""
+    if len(values) == 1:
+        return values[0]
+    return F.coalesce(*[F.when(v != "", v) for v in values])
 
 
 def _column(name: str) -> Column:
@@ -238,9 +263,10 @@ def parse_parquet(spark: SparkSession, contract: SourceContract, files: Sequence
         names = [fld.name for fld in schemas[key].fields]
         layout = plan_layout(contract, names)
         df = spark.read.parquet(*group)
-        canonical = [_column(names[pos]).cast("string").alias(name) for pos, name in layout.mapping] + [
-            F.lit(None).cast("string").alias(c.name) for c in contract.columns if c.name not in layout.canonical
-        ]
+        canonical = [
+            _first_delivered([_column(names[p]).cast("string") for p in ps]).alias(n)
+            for n, ps in column_sources(layout).items()
+        ] + [F.lit(None).cast("string").alias(c.name) for c in contract.columns if c.name not in layout.canonical]
         extras = (
             F.create_map(*[x for pos, name in layout.extras for x in (F.lit(name), _column(names[pos]).cast("string"))])
             if layout.extras
@@ -290,7 +316,7 @@ QUARANTINE_DDL = (
 
 def raw_ddl(contract: SourceContract) -> str:
     """The raw table's schema: contract columns, kept extra columns, audit columns."""
-    cols = ", ".join(f"{c.name} {c.type}" for c in contract.columns)
+    cols = ", ".join(f"{name} {kind}" for name, kind in contract.output_columns)
     return f"{cols}, _extra map<string,string>, {AUDIT_DDL}"
 
 
@@ -319,7 +345,7 @@ def with_audit(df: DataFrame, batch_id: str, batch_date: str, run_id: str) -> Da
 
 def raw_rows(batch: DataFrame, contract: SourceContract) -> DataFrame:
     """Valid rows in raw-table shape: contract columns, kept extra columns, audit columns."""
-    names = [c.name for c in contract.columns] + ["_extra", *[c.split()[0] for c in AUDIT_DDL.split(", ")]]
+    names = [n for n, _ in contract.output_columns] + ["_extra", *[c.split()[0] for c in AUDIT_DDL.split(", ")]]
     return batch.where(F.size("_reasons") == 0).select(*names)
 
 

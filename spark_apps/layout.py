@@ -14,7 +14,7 @@ class HeaderLayout:
     """How one file's header maps onto the contract."""
 
     fields: tuple[str, ...]
-    mapping: tuple[tuple[int, str], ...]  # (position, canonical column)
+    mapping: tuple[tuple[int, str], ...]  # (position, canonical column); a coalesce_of column may have several
     extras: tuple[tuple[int, str], ...] = ()  # (position, delivered name) of columns the contract lacks
     file_errors: tuple[str, ...] = ()
 
@@ -37,7 +37,7 @@ def plan_layout(contract: SourceContract, fields: Sequence[str]) -> HeaderLayout
         canonical = contract.canonical_name(name)
         if canonical is None:
             extras[pos] = name
-        elif canonical in mapping.values():
+        elif canonical in mapping.values() and not contract.column(canonical).coalesce_of:
             errors.append(f"file: column '{canonical}' appears twice in the header")
         else:
             mapping[pos] = canonical
@@ -47,4 +47,14 @@ def plan_layout(contract: SourceContract, fields: Sequence[str]) -> HeaderLayout
             errors.append(f"file: required column '{col.name}' is missing from the header")
     if extras and contract.drift.extra_columns == "reject":
         errors.extend(f"file: unexpected column '{name}'" for name in extras.values())
-    return HeaderLayout(tuple(fields), tuple(mapping.items()), tuple(extras.items()), tuple(errors))
+    # alternatives of one column in their declared priority, so the first non-empty value wins
+    ordered = sorted(mapping.items(), key=lambda item: (item[1], contract.priority(item[1], fields[item[0]])))
+    return HeaderLayout(tuple(fields), tuple(ordered), tuple(extras.items()), tuple(errors))
+
+
+def column_sources(layout: HeaderLayout) -> dict[str, list[int]]:
+    """Canonical column -> the header positions that deliver it, in priority order."""
+    sources: dict[str, list[int]] = {}
+    for pos, name in layout.mapping:
+        sources.setdefault(name, []).append(pos)
+    return sources

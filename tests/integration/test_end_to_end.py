@@ -60,7 +60,7 @@ def count(spark, e2e: dict, name: str) -> int:
         "account_snapshots",
         "bank_customers",
         "bank_accounts",
-    ],  # noqa: E501
+    ],
 )
 def test_raw_and_quarantine_hold_exactly_what_landed(e2e, spark, source):
     summary = e2e["summary"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spark_apps import ingest
-from spark_apps.config import load_contracts
+from spark_apps.config import SourceContract, load_contracts
 from spark_apps.layout import plan_layout, split_header
 
 pytestmark = pytest.mark.spark
@@ -181,3 +181,65 @@ def test_dates_outside_the_source_window_and_strings_over_the_default_bound_are_
         ["signup_date: '9999-12-31' is outside 1900-01-01 .. 2100-12-31"],
         ["email: longer than 256 characters (306)"],
     ]
+
+
+ORDER_LINES = SourceContract.model_validate(
+    {
+        "name": "order_lines",
+        "columns": [
+            {"name": "order_number", "type": "long", "nullable": False, "aliases": ["ORDERNUMBER"]},
+            {"name": "order_line_number", "type": "int", "aliases": ["ORDERLINENUMBER"]},
+            {"name": "region", "coalesce_of": ["county", "province", "state"]},
+            {"name": "sales", "type": "decimal(12,2)"},
+        ],
+        "derived": [
+            {"name": "order_line_id", "expression": "concat(order_number, '-', order_line_number)"},
+        ],
+        "primary_key": ["order_line_id"],
+    }
+)
+
+
+def test_a_column_takes_the_first_non_empty_of_its_alternatives_even_when_a_file_has_several(spark, tmp_path):
+    # given one file carrying county and state, another carrying only province
+    a = write(
+        tmp_path, "a.csv", "ORDERNUMBER,ORDERLINENUMBER,state,county,sales\n1,1,Texas,Kent,1.00\n1,2,Texas,,2.00\n"
+    )
+    b = write(tmp_path, "b.csv", "ORDERNUMBER,ORDERLINENUMBER,province,sales\n2,1,Ontario,3.00\n2,2,,4.00\n")
+
+    # when parsed
+    rows = parse(spark, ORDER_LINES, a, b)
+
+    # then county wins over state where both are given, and an empty alternative falls through
+    assert [rows[k]["region"] for k in sorted(rows)] == ["Kent", "Texas", "Ontario", None]
+    assert all(r["_reasons"] == [] for r in rows.values())
+    # and a column with plain aliases still refuses a header naming it twice
+    assert plan_layout(CUSTOMERS, ("customer_id", "cust_id")).file_errors == (
+        "file: column 'customer_id' appears twice in the header",
+    )
+
+
+def test_a_derived_composite_key_tells_order_lines_apart_and_a_missing_part_is_a_reason(spark, tmp_path):
+    # given two lines of one order, the second repeated, and a line without its line number
+    f = write(
+        tmp_path,
+        "a.csv",
+        "ORDERNUMBER,ORDERLINENUMBER,sales\n10100,1,5.00\n10100,2,6.00\n10100,2,6.00\n10101,,7.00\n",
+    )
+
+    # when parsed and checked for repeated keys in the batch
+    layout = plan_layout(ORDER_LINES, split_header(Path(f).read_text().splitlines()[0], ",", '"'))
+    batch = ingest.with_audit(
+        ingest.parse_batch(spark, ORDER_LINES, {layout: [f]}), "order_lines/1", "2026-01-01", "r1"
+    )
+    rows = {r["_line"]: r for r in ingest.mark_duplicate_keys(batch, ORDER_LINES.primary_key).collect()}
+
+    # then each line of the order has its own key, only the repeat is refused, and a null key is a reason
+    assert (rows[2]["order_line_id"], rows[3]["order_line_id"]) == ("10100-1", "10100-2")
+    assert rows[2]["_reasons"] == rows[3]["_reasons"] == []
+    assert rows[4]["_reasons"] == [f"duplicate primary key (order_line_id): first seen at file:{f}:3"]
+    assert rows[5]["_reasons"] == ["order_line_id: derived key is null (concat(order_number, '-', order_line_number))"]
+    # and raw keeps the derived column
+    assert ingest.raw_ddl(ORDER_LINES).startswith(
+        "order_number long, order_line_number int, region string, sales decimal(12,2), order_line_id string,"
+    )

@@ -46,6 +46,8 @@ class ExportManifest:
     base_version: int | None = None  # for changes: the version the rows changed since
     skipped: str | None = None  # why nothing was exported (the lake table does not exist yet)
     copy_manifest: str | None = None  # the Redshift COPY manifest listing exactly the part files written
+    # column -> Spark type of the written Parquet: a table without its own DDL template gets one from this
+    column_types: dict[str, str] = field(default_factory=dict)
     exported_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> str:
@@ -133,6 +135,7 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
             version,
             base if mode == "changes" else None,
             copy_manifest=copy_path,
+            column_types={f.name: f.dataType.simpleString() for f in written.schema.fields},
         )
     lake_fs.write_text(spark, f"{path}/{EnvConfig.EXPORT_MANIFEST}", manifest.to_json())
     return manifest

@@ -43,7 +43,7 @@ def load_statements(manifest: dict[str, Any], schema: str, iam_role: str) -> dic
     return {
         "prepare": [
             f"CREATE SCHEMA IF NOT EXISTS {schema}",
-            ddl(table, schema, dialect="redshift"),
+            ddl(table, schema, dialect="redshift", manifest=manifest),
             f"DROP TABLE IF EXISTS {staging}",
             # Parquet COPY maps columns by position, so staging takes the export's order, not the target's.
             f"CREATE TABLE {staging} AS SELECT {', '.join(columns)} FROM {target} WHERE 1 = 0",

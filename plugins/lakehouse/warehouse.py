@@ -59,9 +59,45 @@ def render(template: str, **context: Any) -> str:
     return _jinja.get_template(template).render(**context)
 
 
-def ddl(table: str, schema: str, dialect: str = "portable") -> str:
-    """``ddl/<table>.sql`` (portable types), or its ``redshift/<table>.sql`` overlay with DISTKEY/SORTKEY/ENCODE."""
-    return render(f"{'redshift' if dialect == 'redshift' else 'ddl'}/{table}.sql", schema=schema)
+# Spark types of an export -> the warehouse type a generated DDL gives them (portable across DuckDB,
+# PostgreSQL and Redshift). Strings get the contracts' default bound (ValueBounds.max_string_length).
+_SQL_TYPES = {
+    "string": "VARCHAR(256)",
+    "tinyint": "SMALLINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "float": "REAL",
+    "double": "DOUBLE PRECISION",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+def sql_type(table: str, column: str, spark_type: str) -> str:
+    if spark_type in _SQL_TYPES:
+        return _SQL_TYPES[spark_type]
+    if spark_type.startswith("decimal("):
+        return spark_type.upper()
+    raise ValueError(
+        f"{table}.{column}: no warehouse type for Spark type {spark_type}; write include/sql/warehouse/ddl/{table}.sql"
+    )
+
+
+def ddl(table: str, schema: str, dialect: str = "portable", manifest: dict[str, Any] | None = None) -> str:
+    """``ddl/<table>.sql`` (portable types), or its ``redshift/<table>.sql`` overlay with DISTKEY/SORTKEY/ENCODE.
+    A table without a template (a new domain's, declared in YAML only) gets its DDL from the export's
+    column types and keys; write a template to choose widths, encodings and distribution yourself."""
+    folder = "redshift" if dialect == "redshift" else "ddl"
+    if (SQL_DIR / folder / f"{table}.sql").is_file() or manifest is None:
+        return render(f"{folder}/{table}.sql", schema=schema)
+    types = manifest.get("column_types") or {}
+    if not types:
+        raise ValueError(f"{table}: no ddl/{table}.sql and the export lists no column types; re-run its export")
+    keys = manifest["keys"]
+    columns = [(c, sql_type(table, c, t), c in keys) for c, t in types.items()]
+    return render("generated_table.sql", schema=schema, table=table, columns=columns, keys=keys, dialect=dialect)
 
 
 def merge_sql(target: str, staging: str, keys: list[str], columns: list[str]) -> str:
@@ -152,7 +188,7 @@ def _load(
     target, staging = f"{schema}.{table}", staging_table(table)
     try:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        cur.execute(ddl(table, schema))
+        cur.execute(ddl(table, schema, manifest=manifest))
         stage(cur, target, staging, manifest)
         deleted = 0
         if is_full(manifest):

@@ -147,3 +147,43 @@ def test_a_redshift_target_without_a_copy_role_is_refused_at_config_load(monkeyp
     with pytest.raises(ValueError, match="target 'redshift' needs 'copy_iam_role'"):
         WarehouseConfig(target="redshift", conn_id="redshift_default")
     assert load_env("prod").warehouse.copy_iam_role == ROLE
+
+
+def test_a_table_declared_in_yaml_only_gets_a_valid_redshift_load_from_its_export():
+    # given a new domain's table with no DDL template: its export lists the columns' Spark types
+    manifest = {
+        "table": "shop_order_lines",
+        "path": "s3://acme-lakehouse/prod/exports/shop_order_lines/r1",
+        "rows": 3,
+        "keys": ["order_number", "order_line_number"],
+        "measures": {"amount": "1.50"},
+        "columns": ["order_number", "order_line_number", "region", "amount", "ordered_on", "shipped"],
+        "column_types": {
+            "order_number": "bigint",
+            "order_line_number": "int",
+            "region": "string",
+            "amount": "decimal(12,2)",
+            "ordered_on": "date",
+            "shipped": "boolean",
+        },
+        "export": "full",
+        "copy_manifest": "s3a://acme-lakehouse/prod/exports/shop_order_lines/r1/_copy.manifest",
+    }
+
+    # when its load statements are rendered
+    sql = load_statements(manifest, "analytics", ROLE)
+    statements = [parse(s) for kind in ("prepare", "copy", "merge") for s in sql[kind]]
+
+    # then every statement is valid Redshift, and the table is keyed, distributed and sorted by its keys
+    assert [p for s in statements for p in grammar_violations(s)] == []
+    create = next(s for s in statements if isinstance(s, exp.Create) and "shop_order_lines" in s.this.sql())
+    types = {c.name: c.args["kind"].sql("redshift") for c in create.this.expressions if isinstance(c, exp.ColumnDef)}
+    assert types == {
+        "order_number": "BIGINT",
+        "order_line_number": "INTEGER",
+        "region": "VARCHAR(256)",
+        "amount": "DECIMAL(12, 2)",
+        "ordered_on": "DATE",
+        "shipped": "BOOLEAN",
+    }
+    assert "DISTKEY(order_number)" in create.sql("redshift").replace(" (", "(")

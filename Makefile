@@ -14,6 +14,7 @@ DEMO_ACCOUNTS ?= 1000
 DEMO_MONTHS ?= 36
 DEMO_CUSTOMER_CHANGES ?= 0.02
 DEMO_BANK_CUSTOMERS ?= 500
+DEMO_APP_USERS ?= 2000
 
 # Local runtime: embedded Airflow (SQLite), Spark on local[2] from the venv, DuckDB warehouse.
 export PATH := $(BIN):$(PATH)
@@ -62,12 +63,15 @@ airflow-db: install
 # Two landing runs: the day's batch, then the next day's delivery of changed customers (its own batch),
 # which the processing build turns into SCD2 versions.
 DEMO_NEXT_DATE = $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(DEMO_DATE)') + d.timedelta(days=1))")
+# Domains with declared models: each has a generated <domain>_processing DAG (dags/domain_processing.py).
+DECLARED_DOMAINS = $(shell $(BIN)/python -c "from spark_apps.model_spec import load_domains; \
+  print(' '.join(n for n, d in load_domains().items() if d.models))" 2>/dev/null)
 demo: package airflow-db
 	@mkdir -p data
 	$(BIN)/python -m spark_apps.sample_data --landing data/lake/landing --batch-date $(DEMO_DATE) \
 	  --customers $(DEMO_CUSTOMERS) --transactions $(DEMO_TRANSACTIONS) --fault-rate $(DEMO_FAULT_RATE) \
 	  --accounts $(DEMO_ACCOUNTS) --months $(DEMO_MONTHS) --customer-changes $(DEMO_CUSTOMER_CHANGES) \
-	  --bank-customers $(DEMO_BANK_CUSTOMERS) > data/generation-summary.json
+	  --bank-customers $(DEMO_BANK_CUSTOMERS) --app-users $(DEMO_APP_USERS) > data/generation-summary.json
 	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) > data/demo-landing_to_raw.log 2>&1 \
 	  || { tail -50 data/demo-landing_to_raw.log; exit 1; }
 	$(BIN)/airflow dags test landing_to_raw $(DEMO_DATE) -c '{"batch_date": "$(DEMO_NEXT_DATE)"}' \
@@ -75,14 +79,14 @@ demo: package airflow-db
 	@sed -nE 's/.*INGEST_RESULT (.*watermark=[^ ]*).*/  \1/p' data/demo-landing_to_raw.log | sort -u
 	$(BIN)/airflow dags test raw_to_processing $(DEMO_DATE) > data/demo-raw_to_processing.log 2>&1 \
 	  || { tail -50 data/demo-raw_to_processing.log; exit 1; }
-	$(BIN)/airflow dags test banking_processing $(DEMO_DATE) > data/demo-banking_processing.log 2>&1 \
-	  || { tail -50 data/demo-banking_processing.log; exit 1; }
+	@for domain in $(DECLARED_DOMAINS); do $(BIN)/airflow dags test $${domain}_processing $(DEMO_DATE) \
+	  > data/demo-$${domain}_processing.log 2>&1 || { tail -50 data/demo-$${domain}_processing.log; exit 1; }; done
 	@sed -nE 's/.*PROCESSING_RESULT (table=[^ ]+ (materialization=[^ ]+ )?rows=[0-9]+).*/  \1/p' \
-	  data/demo-raw_to_processing.log data/demo-banking_processing.log | sort -u
+	  data/demo-*_processing.log | sort -u
 	@sed -nE 's/.*QUALITY_RESULT (table=[^ ]+ check=[^ ]+ status=(warning|failure) pass_rate=[^ ]+ threshold=[^ ]+).*/  \1/p' \
-	  data/demo-landing_to_raw.log data/demo-raw_to_processing.log data/demo-banking_processing.log | sort -u
-	@sed -nE 's/.*QUALITY_REPORT html=([^ ]+).*/  quality report: \1/p' data/demo-landing_to_raw.log data/demo-raw_to_processing.log \
-	  data/demo-banking_processing.log | sort -u
+	  data/demo-landing_to_raw.log data/demo-*_processing.log | sort -u
+	@sed -nE 's/.*QUALITY_REPORT html=([^ ]+).*/  quality report: \1/p' data/demo-landing_to_raw.log \
+	  data/demo-*_processing.log | sort -u
 	$(BIN)/airflow dags test account_summary $(DEMO_DATE) -c '{"mode": "initial"}' > data/demo-account_summary.log 2>&1 \
 	  || { tail -50 data/demo-account_summary.log; exit 1; }
 	@sed -nE 's/.*(SUMMARY_RESULT [^\\]*rows_written=[0-9]+).*/  \1/p' data/demo-account_summary.log | sort -u

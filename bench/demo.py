@@ -3,13 +3,14 @@
     .venv/bin/python bench/demo.py
 
 Runs what `make demo` runs, at its default sizes (2,000 customers, 50,000 transactions, 1 % faults,
-1,000 accounts × 36 months, 2 % of customers changed the next day, 500 bank customers), in a throw-away lake and Airflow
-home: the generator, then `airflow dags test` of landing_to_raw (the day, then the next day's
-changed customers), raw_to_processing, banking_processing,
-account_summary (initial) and processing_to_warehouse. JVM starts are the `spark-submit` commands
-the SparkSubmitHook logged. The last line is `name=value` pairs: `demo_s`, `jvm_starts`,
-`per_dag_s` (each DAG's seconds), `jvm_share` (the share of the demo spent in spark-submit tasks,
-from the task timings Airflow logged: what one Spark application per batch could save at most).
+1,000 accounts × 36 months, 2 % of customers changed the next day, 500 bank customers, 2,000 app
+users), in a throw-away lake and Airflow home: the generator, then `airflow dags test` of
+landing_to_raw (the day, then the next day's changed customers), raw_to_processing,
+banking_processing, events_processing, account_summary (initial) and processing_to_warehouse. JVM
+starts are the `spark-submit` commands the SparkSubmitHook logged. The last line is `name=value`
+pairs: `demo_s`, `jvm_starts`, `per_dag_s` (each DAG's seconds), `jvm_share` (the share of the demo
+spent in spark-submit tasks, from the task timings Airflow logged: what one Spark application per
+batch could save at most).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ RUNS = [
     ("landing_to_raw", ["-c", "NEXT_DAY"]),  # the next day's delivery of changed customers
     ("raw_to_processing", []),
     ("banking_processing", []),
+    ("events_processing", []),
     ("account_summary", ["-c", '{"mode": "initial"}']),
     ("processing_to_warehouse", []),
 ]
@@ -97,6 +99,8 @@ def main() -> None:
             "0.02",
             "--bank-customers",
             "500",
+            "--app-users",
+            "2000",
         ],
         env=env,
         check=True,

@@ -43,9 +43,20 @@ def changed_keys(new: DataFrame, old: DataFrame, key: str) -> DataFrame:
     return a.subtract(b).union(b.subtract(a)).select(key).where(F.col(key).isNotNull()).distinct()
 
 
+def sql_literal(value: object) -> str:
+    """A partition value as a Spark SQL literal (dates and timestamps typed, so they compare as such)."""
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP'{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
 def in_predicate(column: str, values: list[object]) -> str:
     """SQL ``column IN (...)`` for a partition filter; a None among the values adds ``IS NULL``."""
-    literals = [repr(v) if isinstance(v, str) else str(v) for v in sorted(v for v in values if v is not None)]
+    literals = [sql_literal(v) for v in sorted(v for v in values if v is not None)]
     parts = [f"{column} IN ({', '.join(literals)})"] if literals else []
     if any(v is None for v in values):
         parts.append(f"{column} IS NULL")

@@ -318,6 +318,7 @@ def account_snapshots(
 
 
 HEADERS = {
+    "clickstream": ["click_id", "session_id", "user_id", "page_name", "timestamp", "scroll_depth"],
     "bank_customers": ["customer_id", "full_name", "email", "city", "segment", "customer_since"],
     "bank_accounts": ["account_id", "customer_id", "account_type", "balance", "opened_date", "status"],
     "customers": ["customer_id", "first_name", "last_name", "email", "country", "territory", "signup_date"],
@@ -385,6 +386,85 @@ def bank_rows(
     return people, accounts
 
 
+EVENT_TYPES = ["app_open", "page_view", "click", "scroll", "share", "purchase"]
+PAGES = ["home", "search", "product", "cart", "checkout", "account", "help"]
+
+
+def event_rows(
+    users: int, batch_date: dt.date, rng: random.Random, faults: FaultRates, summary: Summary
+) -> tuple[list[str], list[list[str]]]:
+    """A day of app events (JSON lines) and clickstream (CSV rows) for users U0001..: each user has one
+    to three sessions of a few page views and events. Faults: an unparseable timestamp (contract), an
+    event or click re-sent in the delivery (duplicate key), a scroll depth over 100 (raw rule), an
+    unknown event type and an event without user (kept, flagged invalid by the staging model)."""
+    events: list[str] = []
+    clicks: list[list[str]] = []
+    start = dt.datetime.combine(batch_date - dt.timedelta(days=1), dt.time())
+
+    def stamp(moment: dt.datetime, fault: bool) -> str:
+        return "2026-02-30 25:00:00" if fault else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+    for n in range(1, users + 1):
+        user = f"U{n:04d}"
+        for s in range(rng.randint(1, 3)):
+            session = f"S{n:04d}{s}"
+            moment = start + dt.timedelta(minutes=rng.randint(0, 23 * 60))
+            for c in range(rng.randint(1, 5)):
+                moment += dt.timedelta(seconds=rng.randint(5, 300))
+                roll = rng.random()
+                bad_ts, deep = roll < faults.bad_dates, faults.bad_dates <= roll < faults.bad_dates + faults.bad_amounts
+                depth = rng.randint(101, 150) if deep else rng.randint(0, 100)
+                row = [f"K{n:04d}{s}{c}", session, user, rng.choice(PAGES), stamp(moment, bad_ts), str(depth)]
+                clicks.append(row)
+                if bad_ts or deep:
+                    summary.quarantine_expected["clickstream"] += 1
+                    summary.faults["clickstream.bad_timestamp" if bad_ts else "clickstream.scroll_over_100"] += 1
+                if rng.random() < faults.duplicates:
+                    clicks.append(list(row))
+                    summary.quarantine_expected["clickstream"] += 1
+                    summary.faults["clickstream.duplicate"] += 1
+                kind = rng.choice(EVENT_TYPES)
+                event = {
+                    "event_id": f"E{n:04d}{s}{c}",
+                    "user_id": user,
+                    "event_type": kind,
+                    "timestamp": stamp(moment, False),
+                    "app_type": rng.choice(["ios", "android", "web"]),
+                    "properties": {"page": row[3], "value": rng.randint(1, 500) if kind == "purchase" else None},
+                    "response_time_ms": rng.randint(20, 900) if rng.random() > 0.03 else rng.randint(2500, 4000),
+                    "error": rng.random() < 0.02,
+                }
+                roll = rng.random()
+                if roll < faults.bad_dates:
+                    event["timestamp"] = stamp(moment, True)
+                    summary.quarantine_expected["app_events"] += 1
+                    summary.faults["app_events.bad_timestamp"] += 1
+                elif roll < faults.bad_dates + faults.orphans:
+                    event["event_type"] = "teleport"
+                    summary.faults["app_events.unknown_type"] += 1
+                elif roll < faults.bad_dates + faults.orphans + faults.nulls:
+                    event["user_id"] = None
+                    summary.faults["app_events.no_user"] += 1
+                line = json.dumps(event)
+                events.append(line)
+                if rng.random() < faults.duplicates:
+                    events.append(line)
+                    summary.quarantine_expected["app_events"] += 1
+                    summary.faults["app_events.duplicate"] += 1
+    summary.rows["app_events"] += len(events)
+    summary.rows["clickstream"] += len(clicks)
+    return events, clicks
+
+
+def _write_lines(landing: Path, source: str, batch_date: str, lines: list[str], summary: Summary) -> None:
+    """JSON lines, one file per source and batch."""
+    folder = landing / source / batch_date
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{source}_001.jsonl"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    summary.files.setdefault(source, []).append(str(path))
+
+
 def _write(
     landing: Path, source: str, batch_date: str, rows: Iterator[list[str]], rows_per_file: int, summary: Summary
 ) -> None:
@@ -426,6 +506,7 @@ def generate(
     months: int = 24,
     customer_changes: float = 0.0,
     bank_customers: int = 0,
+    app_users: int = 0,
 ) -> Summary:
     rng = random.Random(seed)
     day = dt.date.fromisoformat(batch_date)
@@ -465,6 +546,10 @@ def generate(
         people, accounts = bank_rows(bank_customers, day, random.Random(seed + 2), faults, summary)
         _write(landing, "bank_customers", batch_date, iter(people), rows_per_file, summary)
         _write(landing, "bank_accounts", batch_date, iter(accounts), rows_per_file, summary)
+    if app_users:
+        events, clicks = event_rows(app_users, day, random.Random(seed + 3), faults, summary)
+        _write_lines(landing, "app_events", batch_date, events, summary)
+        _write(landing, "clickstream", batch_date, iter(clicks), rows_per_file, summary)
     return summary
 
 
@@ -485,6 +570,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--accounts", type=int, default=0, help="accounts with monthly snapshots (0: none)")
     p.add_argument("--months", type=int, default=24, help="months of snapshots, ending before --batch-date")
     p.add_argument("--bank-customers", type=int, default=0, help="bank customers, with their accounts (0: none)")
+    p.add_argument("--app-users", type=int, default=0, help="app users, with a day of events and clicks (0: none)")
     p.add_argument("--fault-rate", type=float, default=0.0, help="rate for every fault kind at once")
     p.add_argument(
         "--customer-changes",
@@ -514,6 +600,7 @@ def main(argv: list[str] | None = None) -> None:
         months=args.months,
         customer_changes=args.customer_changes,
         bank_customers=args.bank_customers,
+        app_users=args.app_users,
     )
     print(json.dumps(summary.as_dict(), indent=2))
 

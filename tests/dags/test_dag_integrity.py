@@ -19,6 +19,7 @@ EXPECTED_DAGS = {
     "landing_to_raw",
     "raw_to_processing",
     "banking_processing",
+    "events_processing",
     "processing_to_warehouse",
     "account_summary",
     "lakehouse_maintenance",
@@ -124,7 +125,7 @@ def test_every_task_and_dag_run_is_logged_and_alerts_on_failure(parsed, dag_id):
 def test_landing_has_a_validate_then_ingest_group_per_contract(parsed):
     tasks = parsed["dags"]["landing_to_raw"]["tasks"]
     sources = {"customers", "transactions", "products", "fiscal_calendar", "account_snapshots"}
-    sources |= {"bank_customers", "bank_accounts"}
+    sources |= {"bank_customers", "bank_accounts", "app_events", "clickstream"}
 
     assert set(tasks) == {f"{s}.{t}" for s in sources for t in ("validate_files", "ingest")}
     assert {tasks[f"{s}.ingest"]["type"] for s in sources} == {"SparkSubmitOperator"}
@@ -167,13 +168,16 @@ def test_dags_are_chained_by_assets(parsed):
         "marts.account_interest_summary",
         "marts.customer_profile",
     }
+    events = dags["events_processing"]
+    assert events["schedule_assets"] == ["raw.app_events", "raw.clickstream"]
+    events_outlets = set(events["tasks"]["quality_gate"]["outlets"])
+    assert len(events_outlets) == 7 and "marts.hourly_operational_metrics" in events_outlets
     # the warehouse follows every gold table: the models' and the account summary's latest state
     summary_outlets = set(dags["account_summary"]["tasks"]["summarize"]["outlets"])
     warehouse = set(dags["processing_to_warehouse"]["schedule_assets"])
-    gold = curated_outlets | banking_outlets | summary_outlets
-    assert warehouse == (curated_outlets | {"curated.latest_summary"} | banking_outlets) - {
-        "curated.int_savings_accounts"
-    }
+    gold = curated_outlets | banking_outlets | events_outlets | summary_outlets
+    intermediate = {"curated.int_savings_accounts", "curated.stg_app_events"}
+    assert warehouse == (curated_outlets | {"curated.latest_summary"} | banking_outlets | events_outlets) - intermediate
     assert warehouse <= gold
     assert dags["processing_to_warehouse"]["schedule_condition"] == "AssetAny"
 
@@ -227,7 +231,8 @@ def test_prod_loads_redshift_with_copy_then_merge_per_table_dimensions_first(pro
     # fact, then marts
     assert tasks["export_gold"]["downstream"] == ["load_dim_bank_customer.render"]
     assert tasks["load_customer_profile.reconcile"]["downstream"] == ["load_latest_summary.render"]
-    assert tasks["load_latest_summary.reconcile"]["downstream"] == ["load_dim_customer.render"]
+    assert tasks["load_latest_summary.reconcile"]["downstream"] == ["load_dim_app_user.render"]
+    assert tasks["load_hourly_operational_metrics.reconcile"]["downstream"] == ["load_dim_customer.render"]
     assert tasks["load_dim_customer.reconcile"]["downstream"] == ["load_dim_product.render"]
     assert tasks["load_dim_date.reconcile"]["downstream"] == ["load_fact_transactions.render"]
     assert tasks["load_fact_transactions.reconcile"]["downstream"] == ["load_monthly_summary.render"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from spark_apps.sample_data import FaultRates, generate
@@ -18,7 +19,12 @@ BATCH_DATE = "2026-02-01"
 # lake is built once (tests/conftest.py; a test elsewhere asking for `e2e` is an error).
 MODULES = ("tests/integration/test_end_to_end.py", "tests/integration/test_lakehouse_ui.py")
 # The longest xdist scopes (DAG runs end to end), scheduled first, in this order.
-LONGEST = ("e2e-lake", "e2e-lake-delta", "tests/integration/test_s3_end_to_end.py")
+LONGEST = (
+    "e2e-lake",
+    "e2e-lake-delta",
+    "tests/integration/test_s3_end_to_end.py",
+    "tests/integration/test_new_domain.py",
+)
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 # A hang guard, not a speed check: under the full suite's load on 2 cores, the Delta landing run (five
 # spark-submit JVMs, 290 s alone) took more than 900 s on 2026-12-05.
@@ -30,16 +36,19 @@ RUNS = (
     ("landing_to_raw", []),
     ("raw_to_processing", []),
     ("banking_processing", []),
+    ("events_processing", []),
     ("account_summary", ["--conf", '{"mode": "initial"}']),
     ("processing_to_warehouse", []),
 )
 
 
-def run_dags(env: dict[str, str], batch_date: str, log_prefix: Path) -> dict[str, str]:
+def run_dags(
+    env: dict[str, str], batch_date: str, log_prefix: Path, runs: Sequence[tuple[str, list[str]]] = RUNS
+) -> dict[str, str]:
     """Run the DAGs in order under `airflow dags test`; each log is kept at ``<prefix>-<dag>.log``
     and returned by DAG id. A failed run fails the caller with its log's tail."""
     logs = {}
-    for dag_id, extra in RUNS:
+    for dag_id, extra in runs:
         proc = subprocess.run(
             [AIRFLOW, "dags", "test", dag_id, batch_date, *extra],
             env=env,
@@ -76,6 +85,7 @@ def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg
         accounts=40,
         months=14,
         bank_customers=60,
+        app_users=80,
     )
     logs = run_dags(env, BATCH_DATE, scratch / f"e2e{suffix}")
     if table_format == "iceberg":

@@ -214,3 +214,76 @@ def test_a_composite_key_is_kept_and_a_key_clash_writes_nothing(lake):
 
     # then nothing of it was written
     assert not lake.io.exists(lake.env.table("marts", "balance_by_customer"))
+
+
+def app_event(eid: str, user: str | None, kind: str, at: str, rt: int, error: bool = False) -> tuple:
+    return (eid, user, kind, dt.datetime.fromisoformat(at), "ios", '{"page":"home"}', rt, error)
+
+
+def click(cid: str, session: str, user: str, page: str, at: str, depth: int) -> tuple:
+    return (cid, session, user, page, dt.datetime.fromisoformat(at), depth)
+
+
+def test_the_events_domain_gives_sessions_users_segments_and_kpis(lake):
+    # given a day of events (one invalid type, one without user) and a session of three page views,
+    # then a purchase re-delivered in a later batch with another response time
+    lake.deliver(
+        "2026-02-01",
+        app_events=[
+            app_event("E1", "U1", "app_open", "2026-01-31 10:05:00", 100),
+            app_event("E2", "U1", "purchase", "2026-01-31 10:20:00", 300),
+            app_event("E3", "U1", "teleport", "2026-01-31 10:30:00", 100),
+            app_event("E4", None, "click", "2026-01-31 10:40:00", 100),
+            app_event("E5", "U2", "click", "2026-01-20 09:00:00", 2500, error=True),
+        ],
+        clickstream=[
+            click("K1", "S1", "U1", "home", "2026-01-31 10:05:00", 40),
+            click("K3", "S1", "U1", "checkout", "2026-01-31 10:10:00", 60),
+            click("K2", "S1", "U1", "product", "2026-01-31 10:07:00", 80),
+        ],
+    )
+    lake.build(load_domain("events"))
+    lake.deliver("2026-02-02", app_events=[app_event("E2", "U1", "purchase", "2026-01-31 10:20:00", 350)])
+
+    # when built again (the staging model reads only the new delivery)
+    lines = lake.build(load_domain("events"))
+
+    # then every event is kept once, the re-delivery replacing its predecessor, invalid ones flagged
+    assert lake.rows("curated", "stg_app_events", "event_id", "response_time_ms", "is_valid") == [
+        ("E1", 100, True),
+        ("E2", 350, True),
+        ("E3", 100, False),
+        ("E4", 100, False),
+        ("E5", 2500, True),
+    ]
+    assert any("stg_app_events materialization=incremental_merge rows=5 rows_selected=1" in line for line in lines)
+    # and the session has its pages in time order
+    assert lake.rows(
+        "curated", "app_sessions", "session_id", "duration_seconds", "page_views", "avg_scroll_depth", "page_sequence"
+    ) == [("S1", 300, 3, Decimal("60.00"), "home > product > checkout")]
+    # and users are scored (app_open 1 + purchase 10; click 2) and segmented as of 2026-03-01
+    assert lake.rows(
+        "marts", "app_user_segments", "user_id", "engagement_score", "segment", "days_since_last_event", "churn_risk"
+    ) == [("U1", 11, "Regular", 29, "medium"), ("U2", 2, "Inactive", 40, "high")]
+    # and the KPIs count valid events only: new and returning users, error rate, p95, health
+    assert lake.rows(
+        "marts",
+        "daily_event_summary",
+        "event_date",
+        "events",
+        "active_users",
+        "new_users",
+        "returning_users",
+        "purchases",
+    ) == [(dt.date(2026, 1, 20), 1, 1, 1, 0, 0), (dt.date(2026, 1, 31), 2, 1, 1, 0, 1)]
+    assert lake.rows(
+        "marts", "hourly_operational_metrics", "event_hour", "error_rate", "p95_response_time_ms", "health_status"
+    ) == [
+        (dt.datetime(2026, 1, 20, 9), Decimal("1.0000"), Decimal("2500.00"), "unhealthy"),
+        (dt.datetime(2026, 1, 31, 10), Decimal("0.0000"), Decimal("337.50"), "healthy"),
+    ]
+    assert lake.rows("marts", "hourly_event_metrics", "event_hour", "event_type", "events", "errors") == [
+        (dt.datetime(2026, 1, 20, 9), "click", 1, 1),
+        (dt.datetime(2026, 1, 31, 10), "app_open", 1, 0),
+        (dt.datetime(2026, 1, 31, 10), "purchase", 1, 0),
+    ]

@@ -60,6 +60,8 @@ def count(spark, e2e: dict, name: str) -> int:
         "account_snapshots",
         "bank_customers",
         "bank_accounts",
+        "app_events",
+        "clickstream",
     ],
 )
 def test_raw_and_quarantine_hold_exactly_what_landed(e2e, spark, source):
@@ -272,6 +274,8 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
         "raw.account_snapshots",
         "raw.bank_customers",
         "raw.bank_accounts",
+        "raw.app_events",
+        "raw.clickstream",
     }
     assert {t for layer, t in tables if layer == "processing"} == {
         "curated.fact_transactions",
@@ -279,21 +283,27 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
         "curated.dim_product",
         "curated.dim_date",
         *("curated.dim_bank_customer", "curated.dim_bank_account", "curated.int_savings_accounts"),
+        *("curated.stg_app_events", "curated.app_sessions", "curated.dim_app_user"),
     }
     # every mart is gated
-    banking_marts = {"marts.account_interest_summary", "marts.customer_profile"}
-    assert {t for layer, t in tables if layer == "marts"} == {f"marts.{m}" for m in MART_PARTITIONS} | banking_marts
+    domain_marts = {"marts.account_interest_summary", "marts.customer_profile", "marts.app_user_segments"}
+    domain_marts |= {"marts.hourly_event_metrics", "marts.daily_event_summary", "marts.hourly_operational_metrics"}
+    assert {t for layer, t in tables if layer == "marts"} == {f"marts.{m}" for m in MART_PARTITIONS} | domain_marts
     # Then nothing breached, and the unknown-customer rule measured exactly the fact's unknown members
     assert results.where("status = 'failure'").count() == 0
     fact = table(spark, e2e, "curated.fact_transactions")
     unknown = fact.where("customer_key = -1").count()
-    known = results.where("check_name = 'customer_known'").orderBy(F.col("checked_at").desc()).first()
+    known = (
+        results.where("table_name = 'curated.fact_transactions' AND check_name = 'customer_known'")
+        .orderBy(F.col("checked_at").desc())
+        .first()
+    )
     assert (known["rows_failed"], known["rows_checked"], known["status"]) == (unknown, fact.count(), "warning")
     # the failing rows stay in the fact and are listed, with the rule, in the processing quarantine
     listed = table(spark, e2e, "quarantine.curated_fact_transactions")
     assert listed.where("array_contains(_failed_rules, 'customer_known')").count() == unknown
     # and each gate's task log links its HTML report, which exists and holds the charts
-    for dag_id in ("landing_to_raw", "raw_to_processing", "banking_processing"):
+    for dag_id in ("landing_to_raw", "raw_to_processing", "banking_processing", "events_processing"):
         links = re.findall(r"QUALITY_REPORT html=file://(\S+\.html)", e2e["logs"][dag_id])
         assert links, dag_id
         page = Path(links[-1]).read_text()
@@ -453,3 +463,29 @@ def test_the_banking_domain_builds_from_its_declarations_alone(e2e, spark):
     unknown = table(spark, e2e, "curated.int_savings_accounts").where("customer_sk = -1").count()
     assert unknown == orphans
     assert "materialization=scd2" in e2e["logs"]["banking_processing"]
+
+
+@BOTH_FORMATS
+def test_the_events_domain_builds_from_its_declarations_alone(e2e, spark):
+    # Given the app events and clickstream the generator landed (with faults), through the generated DAG
+    summary = e2e["summary"]
+    staged = table(spark, e2e, "curated.stg_app_events")
+    raw_events = table(spark, e2e, "raw.app_events")
+
+    # Then every raw event is staged once, and exactly the injected invalid ones are flagged
+    assert staged.count() == raw_events.count() > 0
+    invalid = summary.faults["app_events.unknown_type"] + summary.faults["app_events.no_user"]
+    assert staged.where("NOT is_valid").count() == invalid > 0
+    # and every session of the clickstream is built, with as many page views as its clicks
+    clicks = table(spark, e2e, "raw.clickstream")
+    sessions = table(spark, e2e, "curated.app_sessions")
+    assert sessions.count() == clicks.select("session_id").distinct().count()
+    assert sessions.agg(F.sum("page_views")).first()[0] == clicks.count()
+    # and the daily KPIs add up to the valid events, new plus returning to the active users
+    daily = table(spark, e2e, "marts.daily_event_summary")
+    assert daily.agg(F.sum("events")).first()[0] == staged.where("is_valid").count()
+    assert daily.where("new_users + returning_users != active_users").count() == 0
+    # and every user with an event or a session is segmented once
+    users = table(spark, e2e, "curated.dim_app_user")
+    assert table(spark, e2e, "marts.app_user_segments").count() == users.count() > 0
+    assert "materialization=partition_replace" in e2e["logs"]["events_processing"]

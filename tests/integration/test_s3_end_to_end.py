@@ -27,7 +27,16 @@ def s3_lake(moto_endpoint, scratch, spark, airflow_home) -> dict:
     client, bucket = fresh_bucket(moto_endpoint)
     local = scratch / "s3-landing"
     summary = generate(
-        local, BATCH, 60, 400, seed=11, faults=FaultRates.uniform(0.02), accounts=8, months=6, bank_customers=12
+        local,
+        BATCH,
+        60,
+        400,
+        seed=11,
+        faults=FaultRates.uniform(0.02),
+        accounts=8,
+        months=6,
+        bank_customers=12,
+        app_users=10,
     )
     for path in sorted(p for p in local.rglob("*") if p.is_file()):
         client.upload_file(str(path), bucket, f"lake/landing/{path.relative_to(local).as_posix()}")

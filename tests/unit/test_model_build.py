@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from spark_apps.model_build import changed_keys, in_predicate
@@ -12,6 +14,11 @@ def test_in_predicate_quotes_strings_and_covers_null_partitions():
     assert in_predicate("fiscal_year", [2027, None]) == "fiscal_year IN (2027) OR fiscal_year IS NULL"
     assert in_predicate("fiscal_year", [None]) == "fiscal_year IS NULL"
     assert in_predicate("month", []) == "false"
+    # dates and timestamps are typed literals, so a date partition compares as a date
+    assert (
+        in_predicate("d", [dt.date(2026, 1, 31), dt.date(2026, 1, 20)]) == "d IN (DATE'2026-01-20', DATE'2026-01-31')"
+    )
+    assert in_predicate("h", [dt.datetime(2026, 1, 31, 10)]) == "h IN (TIMESTAMP'2026-01-31 10:00:00')"
 
 
 @pytest.mark.spark

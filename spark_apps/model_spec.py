@@ -15,17 +15,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from spark_apps.config import (
-    DOMAINS_DIR,
-    ConfigError,
-    SparkType,
-    _read_yaml,
-    _Strict,
-    _validate,
-    config_dir,
-    domain_names,
-    load_contracts,
-)
+from spark_apps.config import DOMAINS_DIR, ConfigError, SparkType, config_dir, domain_names, load_contracts
+from spark_apps.config.base import _read_yaml, _Strict, _validate
 
 _NAME = r"^[a-z][a-z0-9_]*$"
 MODEL_ZONES = ("curated", "marts")

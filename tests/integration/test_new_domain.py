@@ -81,7 +81,7 @@ DOMAIN = {
         layer: marts
         checks:
           - {name: region_unique, kind: uniqueness, columns: [region]}
-          - {name: amount_not_negative, kind: non_negative, column: amount}
+          - {name: order_lines_counted, kind: positive, column: order_lines}
     """,
     "warehouse.yaml": """
         tables:

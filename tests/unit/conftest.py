@@ -18,8 +18,6 @@ def config_copy(tmp_path, monkeypatch) -> Path:
     target = tmp_path / "config"
     shutil.copytree(ROOT / "config", target)
     monkeypatch.setenv(config.CONFIG_DIR_VAR, str(target))
-    config._contracts_in.cache_clear()
-    config._suites_in.cache_clear()
+    config.clear_caches()
     yield target
-    config._contracts_in.cache_clear()
-    config._suites_in.cache_clear()
+    config.clear_caches()

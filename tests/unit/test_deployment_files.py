@@ -62,7 +62,7 @@ def test_archive_holds_the_package_and_its_version(tmp_path):
     with zipfile.ZipFile(archive) as zf:
         names = set(zf.namelist())
         assert zf.read("spark_apps/VERSION").decode() == __version__
-    assert {"spark_apps/__init__.py", "spark_apps/config.py", "spark_apps/jobs/ingest_raw.py"} <= names
+    assert {"spark_apps/__init__.py", "spark_apps/config/__init__.py", "spark_apps/jobs/ingest_raw.py"} <= names
     assert not [n for n in names if "__pycache__" in n]
 
 

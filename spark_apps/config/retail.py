@@ -1,0 +1,86 @@
+"""The retail domain's business rules (``config/domains/retail/rules.yaml``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from spark_apps.config.base import _read_yaml, _Strict, _validate, config_dir
+from spark_apps.config.domains import DOMAINS_DIR
+
+
+class CustomerRules(_Strict):
+    tracked_attributes: list[str] = Field(
+        default=["first_name", "last_name", "email", "country", "territory", "signup_date"], min_length=1
+    )
+    first_valid_from: str = Field(default="1900-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Segments(_Strict):
+    high: float = Field(gt=0)
+    medium: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Segments:
+        if self.medium >= self.high:
+            raise ValueError(f"segments: medium ({self.medium}) must be below high ({self.high})")
+        return self
+
+
+class MartRefresh(_Strict):
+    refresh: Literal["affected", "full"] = "affected"
+
+
+class RetailRules(_Strict):
+    restocking_fee_rate: float = Field(ge=0, le=1)
+    large_order_threshold: float = Field(gt=0)
+    unknown_member_key: int = -1
+    customer: CustomerRules = CustomerRules()
+    product_families: dict[str, list[str]] = Field(default_factory=dict)
+    default_family: str = "Other"
+    segments: Segments = Segments(high=10000, medium=5000)
+    top_customers: int = Field(default=10, gt=0)
+    marts: MartRefresh = MartRefresh()
+    fact_table_properties: dict[str, str] = Field(default_factory=dict)
+    lineage: dict[str, list[str]] = Field(
+        default_factory=dict, description="'<zone>.<table>' of the model -> the tables it is built from"
+    )
+
+    @model_validator(mode="after")
+    def _one_family_per_category(self) -> RetailRules:
+        seen: dict[str, str] = {}
+        for family, categories in self.product_families.items():
+            for category in categories:
+                if category in seen:
+                    raise ValueError(
+                        f"product_families: category '{category}' is in both '{seen[category]}' and '{family}'"
+                    )
+                seen[category] = family
+        return self
+
+    @model_validator(mode="after")
+    def _lineage_covers_the_model(self) -> RetailRules:
+        if not self.lineage:
+            return self
+        from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
+
+        built = {f"curated.{t}" for t in CURATED_TABLES} | {f"marts.{m}" for m in MART_PARTITIONS}
+        if missing := sorted(built - set(self.lineage)):
+            raise ValueError(f"lineage: no inputs given for {', '.join(missing)}")
+        if unknown := sorted(set(self.lineage) - built):
+            raise ValueError(f"lineage: {', '.join(unknown)} is not a table the model builds")
+        known_inputs = built | {f"raw.{s}" for s in RAW_SOURCES}
+        for table, inputs in self.lineage.items():
+            if bad := [i for i in inputs if i not in known_inputs]:
+                raise ValueError(f"lineage.{table}: unknown input(s) {', '.join(bad)}")
+        return self
+
+    def family_of(self) -> dict[str, str]:
+        """Category -> family, the inverse of ``product_families``."""
+        return {c: family for family, categories in self.product_families.items() for c in categories}
+
+
+def load_retail_rules() -> RetailRules:
+    path = config_dir() / DOMAINS_DIR / "retail" / "rules.yaml"
+    return _validate(RetailRules, _read_yaml(path), path)

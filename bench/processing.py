@@ -29,9 +29,10 @@ def main() -> None:
     args = p.parse_args()
 
     scratch = scratch_lake("bench-processing-")
-    from spark_apps.config import load_contract_by_name, load_env, load_retail_rules
+    from spark_apps.config import load_contract_by_name, load_env
+    from spark_apps.domains.retail.build import ModelBuild
+    from spark_apps.domains.retail.rules import load_retail_rules
     from spark_apps.landing import LocalStore, plan_batch
-    from spark_apps.model_build import ModelBuild
     from spark_apps.raw_batch import ingest_plan
     from spark_apps.sample_data import FaultRates, generate
     from spark_apps.session import build_session

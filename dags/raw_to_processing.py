@@ -17,7 +17,7 @@ from airflow.sdk import AssetAny, Param, dag
 from lakehouse.assets import table_asset
 from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
-from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
+from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
 
 cfg = env()
 RAW = [table_asset("raw", name) for name in RAW_SOURCES]

@@ -18,8 +18,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark_apps.config import EnvConfig, load_contract_by_name
+from spark_apps.incremental import STATE_SCHEMA, BuildReport, in_predicate
 from spark_apps.ingest import raw_ddl
-from spark_apps.model_build import STATE_SCHEMA, BuildReport, in_predicate
 from spark_apps.model_spec import DomainSpec, ModelSpec, SeedSpec
 from spark_apps.scd2 import OPEN_END, scd2_versions
 from spark_apps.table_io import TableIO

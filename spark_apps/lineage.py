@@ -1,8 +1,8 @@
 """Table lineage, derived from the config that drives the pipelines (no Spark, no Airflow).
 
 Each config already says where its tables come from: a source contract feeds ``raw.<source>`` and
-``quarantine.<source>`` from its landing folder; ``config/domains/retail/rules.yaml`` lists each
-model table's inputs, and a declared model (``domain.yaml``) names its own; the account summary names
+``quarantine.<source>`` from its landing folder; a domain's ``domain.yaml`` gives each model's
+inputs (and, for tables its code builds, their inputs under ``lineage``); the account summary names
 its source and outputs; ``config/domains/<domain>/warehouse.yaml`` names each warehouse table's lake
 source; a processing or marts quality suite with quarantining rules lists failing rows in
 ``quarantine.<namespace>_<table>``. Stating lineage once more elsewhere would let it drift, so this
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from spark_apps.config import (
     load_contracts,
-    load_retail_rules,
     load_suites,
     load_summary_config,
     load_warehouse_tables,
@@ -58,7 +57,7 @@ def build_lineage() -> Lineage:
     edges: set[tuple[str, str]] = set()
     for source in load_contracts():
         edges |= {(f"landing/{source}", f"raw.{source}"), (f"landing/{source}", f"quarantine.{source}")}
-    for table, inputs in [*load_retail_rules().lineage.items(), *model_lineage().items()]:
+    for table, inputs in model_lineage().items():
         edges |= {(i, table) for i in inputs}
     summary = load_summary_config()
     edges |= {(summary.source_table, summary.summary_table), (summary.source_table, summary.latest_table)}

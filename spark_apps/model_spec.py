@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -131,6 +131,10 @@ class DomainSpec(_Strict):
     description: str
     seeds: dict[str, SeedSpec] = Field(default_factory=dict)
     models: list[ModelSpec] = Field(default_factory=list)
+    lineage: dict[Annotated[str, Field(pattern=r"^(curated|marts)\.[a-z][a-z0-9_]*$")], list[str]] = Field(
+        default_factory=dict,
+        description="tables the domain's code builds (not declared models) -> the tables each is built from",
+    )
 
     def model(self, name: str) -> ModelSpec:
         return next(m for m in self.models if m.name == name)
@@ -138,6 +142,18 @@ class DomainSpec(_Strict):
     def raw_inputs(self) -> list[str]:
         """The raw tables this domain's models read (what its processing DAG is scheduled on)."""
         return sorted({m.input(a).table for m in self.models for a in m.inputs if m.input(a).table.startswith("raw.")})
+
+
+def _check_lineage(domain: DomainSpec, path: Path, sources: set[str]) -> None:
+    """Tables built by code: each input is a raw source or another such table of the domain."""
+    known = set(domain.lineage) | {f"raw.{s}" for s in sources}
+    for table, inputs in domain.lineage.items():
+        if table in {m.name for m in domain.models}:
+            raise ConfigError(f"{path}: lineage.{table}: a declared model's inputs are its lineage")
+        if not inputs:
+            raise ConfigError(f"{path}: lineage.{table}: no inputs given")
+        if bad := [i for i in inputs if i not in known]:
+            raise ConfigError(f"{path}: lineage.{table}: unknown input(s) {', '.join(bad)}")
 
 
 def _check_inputs(domain: DomainSpec, path: Path, sources: set[str], others: set[str]) -> None:
@@ -179,7 +195,9 @@ def load_domains() -> dict[str, DomainSpec]:
     sources = set(load_contracts())
     for name, domain in parsed.items():
         others = {m.name for other, d in parsed.items() if other != name for m in d.models}
-        _check_inputs(domain, config_dir() / DOMAINS_DIR / name / "domain.yaml", sources, others)
+        path = config_dir() / DOMAINS_DIR / name / "domain.yaml"
+        _check_inputs(domain, path, sources, others)
+        _check_lineage(domain, path, sources)
     return parsed
 
 
@@ -191,9 +209,11 @@ def load_domain(name: str) -> DomainSpec:
 
 
 def model_lineage() -> dict[str, list[str]]:
-    """``<zone>.<table>`` of every declared model -> the tables it reads (seeds excluded)."""
-    return {
-        m.name: sorted({m.input(a).table for a in m.inputs if not m.input(a).table.startswith("seed.")})
-        for d in load_domains().values()
-        for m in d.models
-    }
+    """``<zone>.<table>`` of every domain's table -> the tables it reads: a declared model's inputs (seeds
+    excluded), or what the domain declares for the tables its code builds."""
+    lineage: dict[str, list[str]] = {}
+    for d in load_domains().values():
+        lineage.update({table: sorted(inputs) for table, inputs in d.lineage.items()})
+        for m in d.models:
+            lineage[m.name] = sorted({m.input(a).table for a in m.inputs if not m.input(a).table.startswith("seed.")})
+    return lineage

@@ -285,7 +285,7 @@ class TableIO:
         (unchanged rows are not rewritten) and delete the target rows in ``scope`` that ``df`` lacks.
 
         ``scope`` is ``None`` (delete nothing), ``"all"`` (the whole table) or a frame of column values
-        (say the affected customer ids) selecting the target rows ``df`` is the complete truth for.
+        (say the keys a late delivery affected) selecting the target rows ``df`` is the complete truth for.
         """
         flag = "_sync_delete"
         source = df.withColumn(flag, F.lit(False))

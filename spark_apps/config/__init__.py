@@ -1,5 +1,6 @@
 """Declarative configuration, one module per concern: environments, domains, source contracts and
-warehouse tables, quality suites, the retail rules and the account summary.
+warehouse tables, quality suites and the account summary (a domain's own rules live in its package,
+``spark_apps/domains/<domain>``).
 
 Everything the pipelines do is driven by YAML under ``config/``. It is validated when loaded, so a typo
 fails at DAG parse or job start with the file and the key, never mid-run. The package imports no Spark
@@ -15,7 +16,6 @@ from spark_apps.config.domains import *  # noqa: F403
 from spark_apps.config.environments import *  # noqa: F403
 from spark_apps.config.quality import *  # noqa: F403
 from spark_apps.config.quality import _suites_in
-from spark_apps.config.retail import *  # noqa: F403
 from spark_apps.config.summary import *  # noqa: F403
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from spark_apps.config import load_retail_rules
-from spark_apps.model_build import ModelBuild
+from spark_apps.domains.retail.build import ModelBuild
+from spark_apps.domains.retail.rules import load_retail_rules
 from spark_apps.runtime import job, job_parser, parse
 
 

@@ -19,7 +19,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from spark_apps.config import load_freshness_slas, load_warehouse_tables
-from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
+from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS
 from tests.integration.e2e_lake import AIRFLOW, BATCH_DATE, zone_tables
 
 ROOT = Path(__file__).resolve().parents[2]

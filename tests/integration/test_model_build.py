@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from spark_apps.config import load_retail_rules
-from spark_apps.model_build import ModelBuild
-from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS
+from spark_apps.domains.retail.build import ModelBuild
+from spark_apps.domains.retail.rules import load_retail_rules
+from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS
 from tests.integration.lake_helpers import RawLake
 
 pytestmark = pytest.mark.spark

@@ -8,8 +8,9 @@ import pytest
 
 from spark_apps import config
 from spark_apps.config import ConfigError, load_contract, load_contracts, load_env
+from spark_apps.domains.retail.rules import load_retail_rules
+from spark_apps.domains.retail.tables import MART_PARTITIONS
 from spark_apps.model_spec import load_domains
-from spark_apps.model_tables import MART_PARTITIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,7 +150,7 @@ def test_databricks_backend_needs_exactly_one_cluster(config_copy):
 
 
 def test_shipped_retail_rules_load_with_families_and_segments():
-    rules = config.load_retail_rules()
+    rules = load_retail_rules()
 
     assert rules.family_of()["Audio"] == "Electronics"
     assert (rules.segments.high, rules.segments.medium, rules.marts.refresh) == (10000, 5000, "affected")
@@ -169,7 +170,7 @@ def test_retail_rules_are_validated_with_file_and_key(config_copy, replace, by, 
     path.write_text(path.read_text().replace(replace, by))
 
     with pytest.raises(ConfigError, match=message):
-        config.load_retail_rules()
+        load_retail_rules()
 
 
 def test_shipped_quality_suites_load_for_every_layer():

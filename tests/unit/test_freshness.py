@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from spark_apps.config import load_freshness_slas
+from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
 from spark_apps.freshness import FreshnessError, enforce, judge
-from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 

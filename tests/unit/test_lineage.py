@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from spark_apps.config import ConfigError, load_retail_rules
+from spark_apps.config import ConfigError
+from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS
 from spark_apps.lineage import build_lineage
+from spark_apps.model_spec import load_domain, load_domains
 
 
 def test_every_zone_transition_of_the_shipped_configs_is_an_edge():
@@ -14,7 +16,7 @@ def test_every_zone_transition_of_the_shipped_configs_is_an_edge():
 
     # Then contracts feed raw and quarantine from their landing folder
     assert lineage.downstream("landing/customers") == ["quarantine.customers", "raw.customers"]
-    # the model's tables come from what retail.yaml lists
+    # retail's tables come from what its domain.yaml lists
     assert lineage.upstream("curated.fact_transactions") == [
         "curated.dim_customer",
         "curated.dim_date",
@@ -34,17 +36,29 @@ def test_every_zone_transition_of_the_shipped_configs_is_an_edge():
     assert lineage.upstream("landing/customers") == [] and lineage.downstream("warehouse.dim_customer") == []
 
 
-def test_a_model_table_without_inputs_names_itself(config_copy):
-    path = config_copy / "domains" / "retail" / "rules.yaml"
-    path.write_text(path.read_text().replace("  marts.top_customers: [", "  # marts.top_customers: ["))
+def test_every_table_the_retail_build_writes_has_declared_inputs():
+    # the retail domain's code builds these tables; its domain.yaml must say what each is built from
+    built = {f"curated.{t}" for t in CURATED_TABLES} | {f"marts.{m}" for m in MART_PARTITIONS}
 
-    with pytest.raises(ConfigError, match=r"rules\.yaml: .*lineage: no inputs given for marts\.top_customers"):
-        load_retail_rules()
+    assert set(load_domain("retail").lineage) == built
 
 
-def test_an_input_that_is_not_a_table_of_the_model_is_named(config_copy):
-    path = config_copy / "domains" / "retail" / "rules.yaml"
+def test_a_code_built_table_without_inputs_names_itself(config_copy):
+    path = config_copy / "domains" / "retail" / "domain.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  marts.top_customers: [curated.fact_transactions, curated.dim_date, curated.dim_customer]",
+            "  marts.top_customers: []",
+        )
+    )
+
+    with pytest.raises(ConfigError, match=r"domain\.yaml: lineage\.marts\.top_customers: no inputs given"):
+        load_domains()
+
+
+def test_an_input_that_is_not_a_table_of_the_domain_is_named(config_copy):
+    path = config_copy / "domains" / "retail" / "domain.yaml"
     path.write_text(path.read_text().replace("[raw.products]", "[raw.prodcts]"))
 
     with pytest.raises(ConfigError, match=r"lineage\.curated\.dim_product: unknown input\(s\) raw\.prodcts"):
-        load_retail_rules()
+        load_domains()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from spark_apps.model_build import changed_keys, in_predicate
+from spark_apps.incremental import changed_keys, in_predicate
 
 
 def test_in_predicate_quotes_strings_and_covers_null_partitions():

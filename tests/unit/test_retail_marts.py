@@ -17,8 +17,7 @@ from decimal import Decimal as D
 import pytest
 from chispa import assert_df_equality
 
-from spark_apps.config import RetailRules
-from spark_apps.retail_marts import (
+from spark_apps.domains.retail.marts import (
     MARTS,
     MartInputs,
     customer_segments,
@@ -29,6 +28,7 @@ from spark_apps.retail_marts import (
     top_customers,
     with_periods,
 )
+from spark_apps.domains.retail.rules import RetailRules
 
 pytestmark = pytest.mark.spark
 

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 from chispa import assert_df_equality
 
-from spark_apps.config import RetailRules
-from spark_apps.retail_model import (
+from spark_apps.domains.retail.model import (
     build_dim_customer,
     build_dim_date,
     build_dim_product,
@@ -19,6 +18,7 @@ from spark_apps.retail_model import (
     latest_per_key,
     surrogate_key,
 )
+from spark_apps.domains.retail.rules import RetailRules
 
 pytestmark = pytest.mark.spark
 

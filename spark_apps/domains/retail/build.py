@@ -14,64 +14,25 @@ only after every table is written: a failed run is simply repeated.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_apps.config import EnvConfig, RetailRules
-from spark_apps.model_tables import INCREMENTAL_SOURCES, RAW_SOURCES
-from spark_apps.retail_marts import MARTS, MartInputs, with_periods
-from spark_apps.retail_model import (
+from spark_apps.config import EnvConfig
+from spark_apps.domains.retail.marts import MARTS, MartInputs, with_periods
+from spark_apps.domains.retail.model import (
     build_dim_date,
     build_dim_product,
     build_fact_transactions,
     customer_versions,
     unknown_customer,
 )
+from spark_apps.domains.retail.rules import RetailRules
+from spark_apps.domains.retail.tables import INCREMENTAL_SOURCES, RAW_SOURCES
+from spark_apps.incremental import STATE_SCHEMA, BuildReport, changed_keys, in_predicate
 from spark_apps.table_io import TableIO
 
 CONSUMER = "build_processing"
-STATE_SCHEMA = "consumer string, source string, high_water timestamp, run_id string, updated_at timestamp"
-
-
-def changed_keys(new: DataFrame, old: DataFrame, key: str) -> DataFrame:
-    """Distinct non-null ``key`` values of rows that differ between two states of the same rows
-    (added, removed or changed in any column)."""
-    cols = new.columns
-    a, b = new.select(*cols), old.select(*cols)
-    return a.subtract(b).union(b.subtract(a)).select(key).where(F.col(key).isNotNull()).distinct()
-
-
-def sql_literal(value: object) -> str:
-    """A partition value as a Spark SQL literal (dates and timestamps typed, so they compare as such)."""
-    if isinstance(value, dt.datetime):
-        return f"TIMESTAMP'{value.isoformat(sep=' ')}'"
-    if isinstance(value, dt.date):
-        return f"DATE'{value.isoformat()}'"
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)
-
-
-def in_predicate(column: str, values: list[object]) -> str:
-    """SQL ``column IN (...)`` for a partition filter; a None among the values adds ``IS NULL``."""
-    literals = [sql_literal(v) for v in sorted(v for v in values if v is not None)]
-    parts = [f"{column} IN ({', '.join(literals)})"] if literals else []
-    if any(v is None for v in values):
-        parts.append(f"{column} IS NULL")
-    return " OR ".join(parts) if parts else "false"
-
-
-@dataclass
-class BuildReport:
-    """What one run changed, printed as ``PROCESSING_RESULT`` lines for the task log."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, table: str, **figures: object) -> None:
-        text = " ".join(f"{k}={v}" for k, v in figures.items())
-        self.lines.append(f"PROCESSING_RESULT table={table} {text}")
 
 
 class ModelBuild:

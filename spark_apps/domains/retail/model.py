@@ -11,7 +11,7 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from spark_apps.config import RetailRules
+from spark_apps.domains.retail.rules import RetailRules
 from spark_apps.scd2 import OPEN_END, attribute_hash, latest_per_key, scd2_versions, surrogate_key
 
 PRODUCT_ATTRIBUTES = ["product_name", "category", "product_family", "unit_price"]

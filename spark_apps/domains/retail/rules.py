@@ -43,9 +43,6 @@ class RetailRules(_Strict):
     top_customers: int = Field(default=10, gt=0)
     marts: MartRefresh = MartRefresh()
     fact_table_properties: dict[str, str] = Field(default_factory=dict)
-    lineage: dict[str, list[str]] = Field(
-        default_factory=dict, description="'<zone>.<table>' of the model -> the tables it is built from"
-    )
 
     @model_validator(mode="after")
     def _one_family_per_category(self) -> RetailRules:
@@ -57,23 +54,6 @@ class RetailRules(_Strict):
                         f"product_families: category '{category}' is in both '{seen[category]}' and '{family}'"
                     )
                 seen[category] = family
-        return self
-
-    @model_validator(mode="after")
-    def _lineage_covers_the_model(self) -> RetailRules:
-        if not self.lineage:
-            return self
-        from spark_apps.model_tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
-
-        built = {f"curated.{t}" for t in CURATED_TABLES} | {f"marts.{m}" for m in MART_PARTITIONS}
-        if missing := sorted(built - set(self.lineage)):
-            raise ValueError(f"lineage: no inputs given for {', '.join(missing)}")
-        if unknown := sorted(set(self.lineage) - built):
-            raise ValueError(f"lineage: {', '.join(unknown)} is not a table the model builds")
-        known_inputs = built | {f"raw.{s}" for s in RAW_SOURCES}
-        for table, inputs in self.lineage.items():
-            if bad := [i for i in inputs if i not in known_inputs]:
-                raise ValueError(f"lineage.{table}: unknown input(s) {', '.join(bad)}")
         return self
 
     def family_of(self) -> dict[str, str]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from spark_apps.config import RetailRules
-from spark_apps.model_tables import MART_PARTITIONS
+from spark_apps.domains.retail.rules import RetailRules
+from spark_apps.domains.retail.tables import MART_PARTITIONS
 
 MONEY = "decimal(18,2)"
 

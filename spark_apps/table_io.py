@@ -18,12 +18,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from spark_apps import lake_fs
+from spark_apps.config.base import quote
 
 DEFAULT_PROPERTIES = {"format-version": "2", "write.parquet.compression-codec": "zstd"}
-
-
-def quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def create_table_sql(

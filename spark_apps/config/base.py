@@ -86,3 +86,13 @@ def _resolve_local(value: str | None) -> str | None:
     if value is None or "://" in value or Path(value).is_absolute():
         return value
     return str((PROJECT_ROOT / value).resolve())
+
+
+def quote(name: str) -> str:
+    """A Spark SQL identifier, backtick-quoted (a backtick inside is doubled)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def sql_string(value: str) -> str:
+    """A Spark SQL string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -10,7 +10,16 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from spark_apps.config.base import IDENTIFIER, ConfigError, _read_yaml, _Strict, _validate, config_dir
+from spark_apps.config.base import (
+    IDENTIFIER,
+    ConfigError,
+    _read_yaml,
+    _Strict,
+    _validate,
+    config_dir,
+    quote,
+    sql_string,
+)
 from spark_apps.config.contracts import RAW_AUDIT_COLUMNS, load_contracts
 from spark_apps.config.domains import _unique_by_stem, domain_files, domain_of
 from spark_apps.config.environments import Layer
@@ -30,6 +39,22 @@ class _Check(_Strict):
     min_pass_rate: float | None = Field(default=None, ge=0, le=1)
 
     ROW_LEVEL: ClassVar[bool] = True
+    HELPER: ClassVar[str | None] = None  # prefix of the column ``prepare`` adds for this kind, if any
+
+    def expected(self) -> str:
+        """A one-line statement of what must hold, used in results, reports and quarantine reasons."""
+        raise NotImplementedError
+
+    def compliance_sql(self) -> str | None:
+        """The row predicate both engines measure (Deequ's ``satisfies``), as Spark SQL over a prepared
+        frame; None for the kinds measured otherwise (uniqueness by key frequencies, table-level kinds)."""
+        return None
+
+    def helper_column(self) -> str:
+        """The column ``quality.rules.prepare`` adds for this check."""
+        if self.HELPER is None:
+            raise TypeError(f"check '{self.name}' ({type(self).__name__}) has no helper column")
+        return self.HELPER + self.name
 
 
 class _RowCheck(_Check):
@@ -40,16 +65,34 @@ class CompletenessCheck(_RowCheck):
     kind: Literal["completeness"]
     column: str = _COLUMN
 
+    def expected(self) -> str:
+        return f"{self.column} is not null"
+
+    def compliance_sql(self) -> str:
+        return f"{quote(self.column)} IS NOT NULL"
+
 
 class UniquenessCheck(_RowCheck):
     kind: Literal["uniqueness"]
     columns: list[Annotated[str, _COLUMN]] = Field(min_length=1)
+
+    HELPER: ClassVar[str | None] = "_dup_"
+
+    def expected(self) -> str:
+        return f"({', '.join(self.columns)}) is unique"
 
 
 class AcceptedValuesCheck(_RowCheck):
     kind: Literal["accepted_values"]
     column: str = _COLUMN
     values: list[str] = Field(min_length=1)
+
+    def expected(self) -> str:
+        return f"{self.column} in ({', '.join(self.values)})"
+
+    def compliance_sql(self) -> str:
+        values = ", ".join(sql_string(v) for v in self.values)
+        return f"{quote(self.column)} IS NULL OR {quote(self.column)} IN ({values})"
 
 
 class PatternCheck(_RowCheck):
@@ -66,6 +109,13 @@ class PatternCheck(_RowCheck):
             raise ValueError(f"check '{self.name}': pattern does not compile: {exc}") from None
         return self
 
+    def expected(self) -> str:
+        return f"{self.column} matches {self.pattern}"
+
+    def compliance_sql(self) -> str:
+        found = f"regexp_extract({quote(self.column)}, {sql_string(self.pattern)}, 0) != ''"
+        return f"{quote(self.column)} IS NULL OR {found}" if self.allow_null else found
+
 
 class RangeCheck(_RowCheck):
     kind: Literal["range"]
@@ -81,20 +131,49 @@ class RangeCheck(_RowCheck):
             raise ValueError(f"check '{self.name}': min {self.min} is above max {self.max}")
         return self
 
+    def expected(self) -> str:
+        lo = "-inf" if self.min is None else f"{self.min:g}"
+        hi = "inf" if self.max is None else f"{self.max:g}"
+        return f"{self.column} between {lo} and {hi}"
+
+    def compliance_sql(self) -> str:
+        c = quote(self.column)
+        bounds = [f"{c} >= {self.min!r}" if self.min is not None else None]
+        bounds.append(f"{c} <= {self.max!r}" if self.max is not None else None)
+        return f"{c} IS NULL OR ({' AND '.join(b for b in bounds if b)})"
+
 
 class NonNegativeCheck(_RowCheck):
     kind: Literal["non_negative"]
     column: str = _COLUMN
+
+    def expected(self) -> str:
+        return f"{self.column} >= 0"
+
+    def compliance_sql(self) -> str:
+        return f"COALESCE(CAST({quote(self.column)} AS DOUBLE), 0.0) >= 0"
 
 
 class PositiveCheck(_RowCheck):
     kind: Literal["positive"]
     column: str = _COLUMN
 
+    def expected(self) -> str:
+        return f"{self.column} > 0"
+
+    def compliance_sql(self) -> str:
+        return f"COALESCE(CAST({quote(self.column)} AS DOUBLE), 1.0) > 0"
+
 
 class SqlCheck(_RowCheck):
     kind: Literal["sql"]
     predicate: str = Field(min_length=1, description="Spark SQL boolean expression over the row; NULL fails")
+
+    def expected(self) -> str:
+        return self.predicate
+
+    def compliance_sql(self) -> str:
+        return self.predicate
 
 
 class ReferentialIntegrityCheck(_RowCheck):
@@ -109,6 +188,16 @@ class ReferentialIntegrityCheck(_RowCheck):
             raise ValueError(f"check '{self.name}': columns and reference_columns differ in length")
         return self
 
+    HELPER: ClassVar[str | None] = "_ri_"
+
+    def expected(self) -> str:
+        return f"({', '.join(self.columns)}) exists in {self.reference}({', '.join(self.reference_columns)})"
+
+    def compliance_sql(self) -> str:
+        # on a prepared frame: the key is all null, or prepare() found it in the reference
+        all_null = " AND ".join(f"{quote(c)} IS NULL" for c in self.columns)
+        return f"({all_null}) OR {quote(self.helper_column())} IS NOT NULL"
+
 
 class Scd2PeriodsCheck(_RowCheck):
     """An SCD2 table's history is sound: per key, each version's period is non-empty and ends where the
@@ -121,6 +210,17 @@ class Scd2PeriodsCheck(_RowCheck):
     is_current: str = Field(default="is_current", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     open_end: dt.date = dt.date(9999, 12, 31)
 
+    HELPER: ClassVar[str | None] = "_scd2_"
+
+    def expected(self) -> str:
+        return (
+            f"per ({', '.join(self.keys)}) periods [{self.valid_from}, {self.valid_to}) are contiguous,"
+            f" without overlap, and only the last is {self.is_current}"
+        )
+
+    def compliance_sql(self) -> str:
+        return quote(self.helper_column())
+
 
 class FreshnessCheck(_Check):
     kind: Literal["freshness"]
@@ -128,6 +228,10 @@ class FreshnessCheck(_Check):
     max_age_days: float = Field(gt=0, description="the newest value must be at most this old at the run's date")
 
     ROW_LEVEL: ClassVar[bool] = False
+    HELPER: ClassVar[str | None] = "_age_"
+
+    def expected(self) -> str:
+        return f"newest {self.column} at most {self.max_age_days:g} days old"
 
 
 class RowCountCheck(_Check):
@@ -136,6 +240,11 @@ class RowCountCheck(_Check):
     max: int | None = Field(default=None, ge=0)
 
     ROW_LEVEL: ClassVar[bool] = False
+
+    def expected(self) -> str:
+        lo = "0" if self.min is None else str(self.min)
+        hi = "inf" if self.max is None else str(self.max)
+        return f"row count between {lo} and {hi}"
 
     @model_validator(mode="after")
     def _bounded(self) -> RowCountCheck:

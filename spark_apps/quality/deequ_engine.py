@@ -38,9 +38,8 @@ from spark_apps.config import (
     TableSuite,
     UniquenessCheck,
 )
+from spark_apps.config.base import quote
 from spark_apps.quality.results import Measurements
-from spark_apps.quality.rules import helper_column, predicate_sql
-from spark_apps.table_io import quote
 
 ROWS = "_rows"  # the implicit Size constraint every plan carries
 KEYED = "_keyed_"  # per uniqueness check: the share of rows with a key
@@ -101,9 +100,9 @@ def _constraint(check, threshold: float) -> DeequConstraint:
     if isinstance(
         check, AcceptedValuesCheck | RangeCheck | SqlCheck | ReferentialIntegrityCheck | Scd2PeriodsCheck | PatternCheck
     ):
-        return DeequConstraint(name, level, "satisfies", (predicate_sql(check), name), ge)
+        return DeequConstraint(name, level, "satisfies", (check.compliance_sql(), name), ge)
     if isinstance(check, FreshnessCheck):
-        column = helper_column(check)
+        column = check.helper_column()
         return DeequConstraint(name, level, "hasMin", (column,), Assertion("le", high=check.max_age_days))
     if isinstance(check, RowCountCheck):
         low = None if check.min is None else float(check.min)
@@ -184,12 +183,12 @@ def empty_state_message(check) -> str:
     if isinstance(check, UniquenessCheck):
         analyzer = f"Uniqueness(List({', '.join(check.columns)}),None,None)"
     elif isinstance(check, FreshnessCheck):
-        analyzer = f"Minimum({helper_column(check)},None,None)"
+        analyzer = f"Minimum({check.helper_column()},None,None)"
     elif isinstance(check, NonNegativeCheck | PositiveCheck):
         word = "non-negative" if isinstance(check, NonNegativeCheck) else "positive"
-        analyzer = f"Compliance({check.column} is {word},{predicate_sql(check)},None,List({check.column}),None)"
+        analyzer = f"Compliance({check.column} is {word},{check.compliance_sql()},None,List({check.column}),None)"
     else:
-        analyzer = f"Compliance({check.name},{predicate_sql(check)},None,List(),None)"
+        analyzer = f"Compliance({check.name},{check.compliance_sql()},None,List(),None)"
     return f"Empty state for analyzer {analyzer}, all input values were NULL."
 
 

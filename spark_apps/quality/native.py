@@ -16,7 +16,7 @@ from pyspark.sql.types import StringType
 from spark_apps.config import FreshnessCheck, PatternCheck, TableSuite, UniquenessCheck
 from spark_apps.quality.deequ_engine import empty_state_message, pattern_type_message
 from spark_apps.quality.results import Measurements
-from spark_apps.quality.rules import helper_column, passes, predicate_sql, row_checks, unique_and_keyed_rows
+from spark_apps.quality.rules import passes, row_checks, unique_and_keyed_rows
 
 
 class NativeEngine:
@@ -39,8 +39,8 @@ class NativeEngine:
         aggs = [F.count(F.lit(1)).alias("rows")]
         aggs += [F.sum(passes(c).cast("long")).alias(f"p{i}") for i, c in enumerate(checks)]
         # Deequ's compliance has no state when the predicate is null on every row
-        aggs += [F.count(F.expr(predicate_sql(c))).alias(f"v{i}") for i, c in enumerate(checks)]
-        aggs += [F.min(helper_column(c)).alias(f"a{i}") for i, c in enumerate(freshness)]
+        aggs += [F.count(F.expr(c.compliance_sql())).alias(f"v{i}") for i, c in enumerate(checks)]
+        aggs += [F.min(c.helper_column()).alias(f"a{i}") for i, c in enumerate(freshness)]
         aggs += [F.count(F.col(c)).alias(f"n{i}") for i, c in enumerate(null_cols)]
         row = prepared.agg(*aggs).first()
         rows = int(row["rows"])

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from spark_apps.config import AnomalyRule, FreshnessCheck, RowCountCheck, TableSuite
-from spark_apps.quality.rules import constraint_text
 
 RESULT_DDL = (
     "run_id string, layer string, table_name string, batch_id string, check_name string, kind string,"
@@ -111,7 +110,7 @@ def judge(suite: TableSuite, m: Measurements, layer_threshold: float, ctx: RunCo
             check_name=check.name,
             kind=check.kind,
             level=check.level,
-            constraint_text=constraint_text(check),
+            constraint_text=check.expected(),
             engine=ctx.engine,
             threshold=threshold,
             rows_checked=m.rows,

@@ -28,106 +28,15 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from spark_apps.config import (
-    AcceptedValuesCheck,
-    CompletenessCheck,
     FreshnessCheck,
-    NonNegativeCheck,
-    PatternCheck,
-    PositiveCheck,
-    RangeCheck,
     ReferentialIntegrityCheck,
-    RowCountCheck,
     Scd2PeriodsCheck,
-    SqlCheck,
     TableSuite,
     UniquenessCheck,
 )
 from spark_apps.ingest import reason_list
-from spark_apps.table_io import quote
 
 BROADCAST_DUPLICATE_KEYS = 200_000  # duplicate keys are joined back by broadcast up to this many rows
-
-
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def predicate_sql(check) -> str | None:
-    """The Deequ compliance predicate of a check, as Spark SQL text (None for uniqueness, which needs
-    key frequencies, and the table-level checks). Referential integrity reads ``prepare``'s flag."""
-    if isinstance(check, CompletenessCheck):
-        return f"{quote(check.column)} IS NOT NULL"
-    if isinstance(check, AcceptedValuesCheck):
-        values = ", ".join(_sql_literal(v) for v in check.values)
-        return f"{quote(check.column)} IS NULL OR {quote(check.column)} IN ({values})"
-    if isinstance(check, PatternCheck):
-        found = f"regexp_extract({quote(check.column)}, {_sql_literal(check.pattern)}, 0) != ''"
-        return f"{quote(check.column)} IS NULL OR {found}" if check.allow_null else found
-    if isinstance(check, RangeCheck):
-        c = quote(check.column)
-        bounds = [f"{c} >= {check.min!r}" if check.min is not None else None]
-        bounds.append(f"{c} <= {check.max!r}" if check.max is not None else None)
-        return f"{c} IS NULL OR ({' AND '.join(b for b in bounds if b)})"
-    if isinstance(check, NonNegativeCheck):
-        return f"COALESCE(CAST({quote(check.column)} AS DOUBLE), 0.0) >= 0"
-    if isinstance(check, PositiveCheck):
-        return f"COALESCE(CAST({quote(check.column)} AS DOUBLE), 1.0) > 0"
-    if isinstance(check, SqlCheck):
-        return check.predicate
-    if isinstance(check, ReferentialIntegrityCheck):
-        # on a prepared frame: the key is all null, or prepare() found it in the reference
-        all_null = " AND ".join(f"{quote(c)} IS NULL" for c in check.columns)
-        return f"({all_null}) OR {quote(helper_column(check))} IS NOT NULL"
-    if isinstance(check, Scd2PeriodsCheck):
-        return f"{quote(helper_column(check))}"
-    return None
-
-
-def constraint_text(check) -> str:
-    """A one-line statement of what must hold, used in results, reports and quarantine reasons."""
-    if isinstance(check, CompletenessCheck):
-        return f"{check.column} is not null"
-    if isinstance(check, UniquenessCheck):
-        return f"({', '.join(check.columns)}) is unique"
-    if isinstance(check, AcceptedValuesCheck):
-        return f"{check.column} in ({', '.join(check.values)})"
-    if isinstance(check, PatternCheck):
-        return f"{check.column} matches {check.pattern}"
-    if isinstance(check, RangeCheck):
-        lo = "-inf" if check.min is None else f"{check.min:g}"
-        hi = "inf" if check.max is None else f"{check.max:g}"
-        return f"{check.column} between {lo} and {hi}"
-    if isinstance(check, NonNegativeCheck):
-        return f"{check.column} >= 0"
-    if isinstance(check, PositiveCheck):
-        return f"{check.column} > 0"
-    if isinstance(check, SqlCheck):
-        return check.predicate
-    if isinstance(check, ReferentialIntegrityCheck):
-        return f"({', '.join(check.columns)}) exists in {check.reference}({', '.join(check.reference_columns)})"
-    if isinstance(check, Scd2PeriodsCheck):
-        return (
-            f"per ({', '.join(check.keys)}) periods [{check.valid_from}, {check.valid_to}) are contiguous,"
-            f" without overlap, and only the last is {check.is_current}"
-        )
-    if isinstance(check, FreshnessCheck):
-        return f"newest {check.column} at most {check.max_age_days:g} days old"
-    if isinstance(check, RowCountCheck):
-        lo = "0" if check.min is None else str(check.min)
-        hi = "inf" if check.max is None else str(check.max)
-        return f"row count between {lo} and {hi}"
-    raise TypeError(f"unknown check {check!r}")
-
-
-def helper_column(check) -> str:
-    """The column ``prepare`` adds for a check that is not a plain predicate."""
-    prefix = {
-        UniquenessCheck: "_dup_",
-        ReferentialIntegrityCheck: "_ri_",
-        Scd2PeriodsCheck: "_scd2_",
-        FreshnessCheck: "_age_",
-    }
-    return prefix[type(check)] + check.name
 
 
 def prepare(
@@ -150,15 +59,15 @@ def prepare(
             ref_keys = ref.select(
                 *[F.col(r).alias(c) for c, r in zip(check.columns, check.reference_columns, strict=True)]
             ).distinct()
-            flag = helper_column(check)
+            flag = check.helper_column()
             out = out.join(ref_keys.withColumn(flag, F.lit(True)), list(check.columns), "left")
         elif isinstance(check, Scd2PeriodsCheck):
-            out = out.withColumn(helper_column(check), scd2_period_ok(check))
+            out = out.withColumn(check.helper_column(), scd2_period_ok(check))
         elif isinstance(check, FreshnessCheck):
             seconds = F.unix_timestamp(F.lit(as_of.strftime("%Y-%m-%d %H:%M:%S")).cast("timestamp")) - (
                 F.unix_timestamp(F.col(check.column).cast("timestamp"))
             )
-            out = out.withColumn(helper_column(check), (seconds / 86400.0).cast("double"))
+            out = out.withColumn(check.helper_column(), (seconds / 86400.0).cast("double"))
     return out
 
 
@@ -207,7 +116,7 @@ def with_duplicate_flags(df: DataFrame, suite: TableSuite, duplicate_rows: dict[
     for check in suite.checks:
         if not isinstance(check, UniquenessCheck):
             continue
-        flag = helper_column(check)
+        flag = check.helper_column()
         failing = duplicate_rows.get(check.name)
         if failing == 0:
             out = out.withColumn(flag, F.lit(None).cast("boolean"))
@@ -229,10 +138,10 @@ def passes(check, errored: bool = False) -> Column:
     ``with_duplicate_flags`` for uniqueness). A check that ``errored`` (no metric) passes no row it
     covers, so the rows quarantined agree with its recorded failure."""
     if isinstance(check, UniquenessCheck):
-        return ~any_key(check) | (F.col(helper_column(check)).isNull() & F.lit(not errored))
+        return ~any_key(check) | (F.col(check.helper_column()).isNull() & F.lit(not errored))
     if errored:
         return F.lit(False)
-    sql = predicate_sql(check)
+    sql = check.compliance_sql()
     if sql is None:
         raise TypeError(f"check '{check.name}' ({check.kind}) is not row level")
     return F.coalesce(F.expr(sql), F.lit(False))
@@ -255,17 +164,12 @@ def failed_rules(suite: TableSuite, errored: frozenset[str] = frozenset()) -> Co
 def failure_reasons(suite: TableSuite, errored: frozenset[str] = frozenset()) -> list[Column]:
     """Per quarantining rule, ``'<name>: <what must hold>'`` when the row fails it, else null."""
     return [
-        F.when(~passes(c, c.name in errored), F.lit(f"{c.name}: expected {constraint_text(c)}"))
-        for c in quarantining(suite)
+        F.when(~passes(c, c.name in errored), F.lit(f"{c.name}: expected {c.expected()}")) for c in quarantining(suite)
     ]
 
 
 def helper_columns(suite: TableSuite) -> list[str]:
-    return [
-        helper_column(c)
-        for c in suite.checks
-        if isinstance(c, UniquenessCheck | ReferentialIntegrityCheck | Scd2PeriodsCheck | FreshnessCheck)
-    ]
+    return [c.helper_column() for c in suite.checks if c.HELPER is not None]
 
 
 def drop_helpers(df: DataFrame, suite: TableSuite) -> DataFrame:

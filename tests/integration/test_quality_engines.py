@@ -257,3 +257,41 @@ def test_a_job_on_the_deequ_engine_exits_as_soon_as_its_work_is_done(spark, scra
     assert [line for line in lines if "check=email_format" in line and "engine=deequ" in line], lines
     assert work_done and code == 0, f"exit code {code} (None: still running at 180 s)"
     assert exited - work_done[0] < 20
+
+
+def test_scd2_histories_are_judged_alike_by_both_engines_and_each_broken_version_is_named(spark, table_io, test_env):
+    # given: one sound history, one with an overlap, one with a gap, one with two current versions
+    d, open_end = dt.date, dt.date(9999, 12, 31)
+    rows = [
+        ("ok", d(1900, 1, 1), d(2026, 1, 5), False),
+        ("ok", d(2026, 1, 5), open_end, True),
+        ("overlap", d(1900, 1, 1), d(2026, 1, 9), False),  # ends after the next one begins
+        ("overlap", d(2026, 1, 5), open_end, True),
+        ("gap", d(1900, 1, 1), d(2026, 1, 3), False),  # ends before the next one begins
+        ("gap", d(2026, 1, 5), open_end, True),
+        ("two_current", d(1900, 1, 1), d(2026, 1, 5), True),  # not the last, yet current
+        ("two_current", d(2026, 1, 5), open_end, True),
+    ]
+    df = spark.createDataFrame(rows, "id string, valid_from date, valid_to date, is_current boolean")
+    suite = TableSuite.model_validate(
+        {
+            "table": "curated.history",
+            "layer": "processing",
+            "checks": [{"name": "history_sound", "kind": "scd2_periods", "keys": ["id"]}],
+        }
+    )
+
+    # when: both engines check it and split it
+    checked = {e: gate_for(table_io, test_env, e).check(suite, df) for e in ("native", "deequ")}
+
+    # then: they agree, and the three broken versions (not their sound successors) are the failing rows
+    assert engine_disagreements(checked) == []
+    (result,) = checked["deequ"].results
+    assert (result.rows_checked, result.rows_failed) == (8, 3)
+    for engine in ("native", "deequ"):
+        _, invalid = checked[engine].split()
+        assert sorted((r["id"], r["valid_from"]) for r in invalid.collect()) == [
+            ("gap", d(1900, 1, 1)),
+            ("overlap", d(1900, 1, 1)),
+            ("two_current", d(1900, 1, 1)),
+        ]

@@ -10,10 +10,10 @@ threshold and emits the models' Assets, so the warehouse loads only data that pa
 
 from __future__ import annotations
 
-from airflow.sdk import DAG, AssetAny, Param
+from airflow.sdk import DAG, AssetAny
 
 from lakehouse.assets import table_asset
-from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env
+from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env, mode_param
 from lakehouse.spark_tasks import spark_task
 from spark_apps.model_spec import DomainSpec, load_domains
 
@@ -27,11 +27,7 @@ def domain_dag(domain: DomainSpec) -> DAG:
         schedule=AssetAny(*raw),
         **dag_kwargs(cfg, "processing", domain.name),
         params={
-            "mode": Param(
-                "incremental",
-                enum=["incremental", "full_refresh"],
-                description="full_refresh reads every input whole (the same tables)",
-            ),
+            "mode": mode_param("reads every input whole (the same tables)"),
         },
         description=domain.description,
         doc_md=__doc__,

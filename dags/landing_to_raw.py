@@ -15,7 +15,7 @@ from __future__ import annotations
 from airflow.sdk import Param, TaskGroup, dag, task
 
 from lakehouse.assets import table_asset
-from lakehouse.dag_settings import BATCH_DATE, dag_kwargs, env
+from lakehouse.dag_settings import BATCH_DATE, dag_kwargs, env, mode_param
 from lakehouse.spark_tasks import spark_task
 from spark_apps.config import load_contracts
 
@@ -58,11 +58,7 @@ def wait_for_files(source: str):
             format="date",
             description="Landing folder date to load (default: the run's logical date)",
         ),
-        "mode": Param(
-            "incremental",
-            enum=["incremental", "full_refresh"],
-            description="full_refresh reloads every landing folder and rebuilds raw from scratch",
-        ),
+        "mode": mode_param("reloads every landing folder and rebuilds raw from scratch"),
     },
     doc_md=__doc__,
 )

@@ -12,10 +12,10 @@ all of raw and gives the same tables.
 
 from __future__ import annotations
 
-from airflow.sdk import AssetAny, Param, dag
+from airflow.sdk import AssetAny, dag
 
 from lakehouse.assets import table_asset
-from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env
+from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env, mode_param
 from lakehouse.spark_tasks import spark_task
 from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS, RAW_SOURCES
 
@@ -28,11 +28,7 @@ RAW = [table_asset("raw", name) for name in RAW_SOURCES]
     schedule=AssetAny(*RAW),
     **dag_kwargs(cfg, "processing"),
     params={
-        "mode": Param(
-            "incremental",
-            enum=["incremental", "full_refresh"],
-            description="full_refresh rebuilds every dimension, the fact and every mart from all of raw",
-        ),
+        "mode": mode_param("rebuilds every dimension, the fact and every mart from all of raw"),
     },
     doc_md=__doc__,
 )

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 import pendulum
+from airflow.sdk import Param
 
 from lakehouse import callbacks
 from spark_apps.config import EnvConfig, load_env
@@ -51,3 +52,8 @@ def dag_kwargs(cfg: EnvConfig, *tags: str) -> dict[str, Any]:
         "on_success_callback": callbacks.dag_succeeded,
         "on_failure_callback": callbacks.dag_failed,
     }
+
+
+def mode_param(full_refresh_does: str) -> Param:
+    """The ``mode`` param of a DAG that builds incrementally: ``incremental`` (default) or ``full_refresh``."""
+    return Param("incremental", enum=["incremental", "full_refresh"], description=f"full_refresh {full_refresh_does}")

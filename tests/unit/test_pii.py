@@ -50,7 +50,8 @@ def test_hashing_without_a_salt_redacts_and_flags_come_from_the_contracts(people
     # then exports are redacted instead
     rows = mask_pii(people, ["email"], cfg.masking()).collect()
     assert REDACTED in {r["Email"] for r in rows} <= {REDACTED, None}
-    assert pii_columns() == {"first_name", "last_name", "email", "attr_hash"}  # attr_hash: derived from them
+    # attr_hash: derived from retail's names; full_name: banking's customers contract
+    assert pii_columns() == {"first_name", "last_name", "email", "attr_hash", "full_name"}
 
 
 def test_no_committed_environment_carries_a_pii_salt(monkeypatch):

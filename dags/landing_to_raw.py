@@ -3,9 +3,12 @@
 One task group per contract in config/domains/<domain>/sources (adding a source adds a group, with no code change):
 - wait_for_files (prod only): a deferrable S3 sensor for the batch folder;
 - validate_files: checksums, UTF-8, empty files, headers against the contract; bad files are moved
-  to quarantine/files/<source>/<batch>/ with a reason.json; writes the batch plan;
-- ingest: the Spark job loads the plan, skips re-delivered files, quarantines bad rows, and fails
-  unless rows read = rows loaded + rows quarantined.
+  to quarantine/files/<source>/<batch>/ with a reason.json; writes the batch plan (skipped when the
+  source delivered nothing).
+Then one ingest task, one Spark application for the whole batch: it loads each source's plan in
+turn, skips re-delivered files, quarantines bad rows, proves rows read = rows loaded + rows
+quarantined per source, records each source's counts in the run log, and fails naming every source
+that failed (the others stay committed). It waits for every validation: a failed one blocks the batch.
 Params: batch_date (default: the run's date) and mode (incremental, or full_refresh to reload every
 landing folder of every source).
 """
@@ -63,19 +66,25 @@ def wait_for_files(source: str):
     doc_md=__doc__,
 )
 def landing_to_raw() -> None:
-    for name in load_contracts():
+    sources = list(load_contracts())
+    plans = []
+    for name in sources:
         with TaskGroup(group_id=name):
             plan = validate_files(source=name, batch_date=BATCH_DATE, mode="{{ params.mode }}")
-            ingest = spark_task(
-                cfg,
-                task_id="ingest",
-                app="ingest_raw",
-                args=["--source", name, "--plan", f"{{{{ ti.xcom_pull(task_ids='{name}.validate_files') }}}}"],
-                outlets=[table_asset("raw", name)],
-            )
             if cfg.airflow.landing_sensor_timeout_minutes and cfg.lake.root.startswith("s3://"):
                 wait_for_files(name) >> plan
-            plan >> ingest
+            plans.append(plan)
+    # {"<source>": "<plan uri>" | null, ...}: null where the source's validation was skipped
+    pulls = ", ".join(f"'{name}': ti.xcom_pull(task_ids='{name}.validate_files')" for name in sources)
+    ingest = spark_task(
+        cfg,
+        task_id="ingest",
+        app="ingest_raw",
+        args=["--mode", "{{ params.mode }}", "--plans", f"{{{{ {{{pulls}}} | tojson }}}}"],
+        outlets=[table_asset("raw", name) for name in sources],
+        trigger_rule="none_failed_min_one_success",
+    )
+    plans >> ingest
 
 
 landing_to_raw()

@@ -54,9 +54,15 @@ class TaskRun:
     error: str | None = None
     try_number: int | None = None
     log_url: str | None = None
+    # One task that works on several things (the batch's ingest: one part per source) records each.
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    def add_part(self, name: str, **outcome: Any) -> None:
+        """One part's own outcome: ``status``, counts (``rows_in`` …) and ``error``."""
+        self.parts.append({"name": name, **outcome})
 
     @classmethod
     def from_json(cls, text: str) -> TaskRun:

@@ -267,6 +267,20 @@ def quality_body(results: list[dict[str, Any]], table: str | None) -> str:
     return intro + report.sections(current, history)
 
 
+def _task_row(row: dict[str, Any], task: dict[str, Any]) -> list[str]:
+    """One line of a run's task table: the task's record, or one of its parts (times from the task)."""
+    return [
+        html.escape(row.get("task_id") or ""),
+        f'<span class="status {"success" if row.get("status") == "success" else "failure"}">'
+        f"{html.escape(row.get('status') or '')}</span>",
+        _when(task.get("started_at")),
+        _when(task.get("ended_at")),
+        *[f"{row[k]:,}" if row.get(k) is not None else "—" for k in ("rows_in", "rows_out", "rows_quarantined")],
+        f"{row['min_pass_rate'] * 100:.2f}%" if row.get("min_pass_rate") is not None else "—",
+        html.escape(row.get("error") or ""),
+    ]
+
+
 def runs_body(runs: list[dict[str, Any]]) -> str:
     if not runs:
         return '<p id="runs-empty">No runs recorded yet.</p>'
@@ -275,17 +289,10 @@ def runs_body(runs: list[dict[str, Any]]) -> str:
         status = "success" if run["status"] == "success" else "failure"
         link = f' <a href="{html.escape(run["url"])}" target="_top">open in Airflow</a>' if run.get("url") else ""
         tasks = [
-            [
-                html.escape(t.get("task_id") or ""),
-                f'<span class="status {"success" if t.get("status") == "success" else "failure"}">'
-                f"{html.escape(t.get('status') or '')}</span>",
-                _when(t.get("started_at")),
-                _when(t.get("ended_at")),
-                *[f"{t[k]:,}" if t.get(k) is not None else "—" for k in ("rows_in", "rows_out", "rows_quarantined")],
-                f"{t['min_pass_rate'] * 100:.2f}%" if t.get("min_pass_rate") is not None else "—",
-                html.escape(t.get("error") or ""),
-            ]
+            _task_row(row, t)
             for t in run.get("tasks", [])
+            # a task of several parts (the batch's ingest: one per source) shows each under it
+            for row in [t, *({**p, "task_id": f"{t.get('task_id')} · {p.get('name')}"} for p in t.get("parts", []))]
         ]
         head = ["task", "status", "started", "ended", "rows in", "rows out", "quarantined", "min pass rate", "error"]
         blocks.append(

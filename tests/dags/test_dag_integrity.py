@@ -53,6 +53,7 @@ PARSE_SCRIPT = textwrap.dedent(
                                   "outlets": [a.name for a in t.outlets],
                                   "inlets": [a.name for a in t.inlets],
                                   "downstream": sorted(t.downstream_task_ids),
+                                  "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule),
                                   "callbacks": names(t.on_success_callback) + names(t.on_failure_callback)}
                       for t in dag.tasks},
             "callbacks": names(dag.on_success_callback) + names(dag.on_failure_callback),
@@ -122,16 +123,19 @@ def test_every_task_and_dag_run_is_logged_and_alerts_on_failure(parsed, dag_id):
     } == {}
 
 
-def test_landing_has_a_validate_then_ingest_group_per_contract(parsed):
+def test_landing_has_a_validate_group_per_contract_feeding_one_ingest_of_the_batch(parsed):
     tasks = parsed["dags"]["landing_to_raw"]["tasks"]
     sources = {"customers", "transactions", "products", "fiscal_calendar", "account_snapshots"}
     sources |= {"bank_customers", "bank_accounts", "app_events", "clickstream"}
 
-    assert set(tasks) == {f"{s}.{t}" for s in sources for t in ("validate_files", "ingest")}
-    assert {tasks[f"{s}.ingest"]["type"] for s in sources} == {"SparkSubmitOperator"}
+    # one validate task per source, each feeding the batch's one Spark application
+    assert set(tasks) == {f"{s}.validate_files" for s in sources} | {"ingest"}
     assert {tasks[f"{s}.validate_files"]["type"] for s in sources} == {"_PythonDecoratedOperator"}
-    assert tasks["customers.ingest"]["outlets"] == ["raw.customers"]
-    assert tasks["customers.validate_files"]["downstream"] == ["customers.ingest"]
+    assert {s: tasks[f"{s}.validate_files"]["downstream"] for s in sources} == {s: ["ingest"] for s in sources}
+    # which writes every raw table, and runs when any source delivered (a skipped one is left out)
+    assert tasks["ingest"]["type"] == "SparkSubmitOperator"
+    assert sorted(tasks["ingest"]["outlets"]) == sorted(f"raw.{s}" for s in sources)
+    assert tasks["ingest"]["trigger_rule"] == "none_failed_min_one_success"
     assert parsed["dags"]["landing_to_raw"]["params"] == ["batch_date", "mode"]
 
 

@@ -342,12 +342,21 @@ def test_the_run_log_records_every_task_and_dag_run_and_is_queryable(e2e):
         "landing_to_raw",
         "customers.validate_files",
     ) in by_task
-    # and each ingest's counts, from the job itself, are the batch's conservation figures
+    # and the batch's one ingest recorded each source's counts, from the job itself: the conservation figures
+    assert by_task[("landing_to_raw", "ingest")][1] == "ingest_raw"
+    (ingest,) = [json.loads(p.read_text()) for p in log.glob("task_runs/landing_to_raw/*/ingest.json")]
+    parts = {p["name"]: p for p in ingest["parts"]}
     summary = e2e["summary"]
+    assert set(parts) == set(summary.rows)
     for source, landed in summary.rows.items():
-        _, app, rows_in, rows_out, rows_q, _, _ = by_task[("landing_to_raw", f"{source}.ingest")]
         bad = summary.quarantine_expected.get(source, 0)
-        assert (app, rows_in, rows_out, rows_q) == ("ingest_raw", landed, landed - bad, bad), source
+        part = parts[source]
+        assert (part["status"], part["rows_in"], part["rows_out"], part["rows_quarantined"]) == (
+            "success",
+            landed,
+            landed - bad,
+            bad,
+        ), source
 
 
 def run_dag(e2e: dict, dag_id: str) -> subprocess.CompletedProcess:

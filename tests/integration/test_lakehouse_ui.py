@@ -235,12 +235,21 @@ def test_recent_runs_come_from_the_run_log_newest_first(server, token, e2e):
     ended = [r["ended_at"] for r in runs]
     assert ended == sorted(ended, reverse=True)
     landing = next(r for r in runs if r["dag_id"] == "landing_to_raw")
-    ingest = {t["task_id"]: t for t in landing["tasks"] if t["task_id"].endswith(".ingest")}
+    (ingest,) = [t for t in landing["tasks"] if t["task_id"] == "ingest"]
+    parts = {p["name"]: p for p in ingest["parts"]}
     summary = e2e["summary"]
+    assert set(parts) == set(summary.rows)
     for source, rows in summary.rows.items():
         bad = summary.quarantine_expected.get(source, 0)
-        task = ingest[f"{source}.ingest"]
-        assert (task["rows_in"], task["rows_out"], task["rows_quarantined"]) == (rows, rows - bad, bad), source
+        part = parts[source]
+        assert (part["status"], part["rows_in"], part["rows_out"], part["rows_quarantined"]) == (
+            "success",
+            rows,
+            rows - bad,
+            bad,
+        ), source
+    landed, bad = sum(summary.rows.values()), sum(summary.quarantine_expected.values())
+    assert (ingest["rows_in"], ingest["rows_out"], ingest["rows_quarantined"]) == (landed, landed - bad, bad)
 
 
 def test_pages_render_in_chromium_inside_the_airflow_ui(server, token, spark):

@@ -104,7 +104,7 @@ def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing
 
     # and the run log holds the failed try with the job's own message, and the DAG run as failed
     breach = "raw.customers: rule email_format pass rate 70.00% < threshold 90.00%"
-    failed = task_run(lake, "customers.ingest")
+    failed = task_run(lake, "ingest")
     assert (failed["status"], failed["try_number"], failed["app"], failed["dag_id"]) == (
         "failed",
         1,
@@ -112,14 +112,15 @@ def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing
         "landing_to_raw",
     )
     assert breach in failed["error"] and failed["error"].startswith("quality gate 'raw' failed")
-    assert "/dags/landing_to_raw/runs/" in failed["log_url"] and "/tasks/customers.ingest" in failed["log_url"]
+    assert "/dags/landing_to_raw/runs/" in failed["log_url"] and "/tasks/ingest" in failed["log_url"]
+    assert [(p["name"], p["status"], p["error"]) for p in failed["parts"]] == [("customers", "failed", failed["error"])]
     assert task_run(lake, "customers.validate_files")["status"] == "success"
     (dag_run,) = pipeline_runs(lake, "landing_to_raw")
-    assert (dag_run["status"], dag_run["failed_tasks"]) == ("failed", ["customers.ingest"])
+    assert (dag_run["status"], dag_run["failed_tasks"]) == ("failed", ["ingest"])
     # and one alert went to each channel, carrying the error and the links
     smtp, webhook = alert_sinks
     ((path, alert),) = webhook.received
-    assert (path, alert["kind"], alert["task_id"]) == ("/hooks/alerts", "quality_breach", "customers.ingest")
+    assert (path, alert["kind"], alert["task_id"]) == ("/hooks/alerts", "quality_breach", "ingest")
     assert breach in alert["error"] and alert["log_url"] == failed["log_url"]
     assert alert["run_url"].endswith(
         f"/dags/landing_to_raw/runs/{failed['run_id'].replace(':', '%3A').replace('+', '%2B')}"
@@ -146,9 +147,11 @@ def test_the_corrected_batch_within_the_threshold_loads_and_quarantines_by_rule(
     assert [r["status"] for r in latest.collect()] == ["failure", "warning"]
     # and the run log has this run's counts from the job, and the DAG run as a success
     runs = [
-        json.loads(p.read_text())
-        for p in (lake / "ops" / "run_log" / "task_runs").glob("landing_to_raw/*/customers.ingest.json")
+        json.loads(p.read_text()) for p in (lake / "ops" / "run_log" / "task_runs").glob("landing_to_raw/*/ingest.json")
     ]
     (passed,) = [r for r in runs if r["status"] == "success"]
     assert (passed["rows_in"], passed["rows_out"], passed["rows_quarantined"], passed["error"]) == (10, 9, 1, None)
+    assert [(p["name"], p["rows_in"], p["rows_out"], p["rows_quarantined"]) for p in passed["parts"]] == [
+        ("customers", 10, 9, 1)
+    ]
     assert [r["status"] for r in pipeline_runs(lake, "landing_to_raw")].count("success") == 1

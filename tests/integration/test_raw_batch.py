@@ -15,6 +15,13 @@ from tests.integration.landing_helpers import fresh_contract, land, run
 pytestmark = pytest.mark.spark
 
 DATE = "2030-03-01"
+CUSTOMERS_CSV = (
+    b"customer_id,first_name,last_name,email,country,territory,signup_date\n"
+    b"1,Ada,Lovelace,ada@example.com,UK,Europe,2030-01-02\n"
+    b"not-a-number,Bad,Row,bad@example.com,UK,Europe,2030-01-02\n"
+    b"2,Alan,Turing,alan@example.com,UK,Europe,2030-01-03\n"
+)
+PRODUCTS_CSV = b"product_id,product_name,category,unit_price\nP1,Lamp,Home,12.50\nP2,Desk,Office,99.00\n"
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +146,50 @@ def test_a_rejected_file_stays_reported_when_the_batch_is_rerun(load, test_env):
     assert again.manifest["empty.csv"]["status"] == "rejected"
     assert again.result.files_rejected == 1
     assert again.result.rows_loaded == 1
+
+
+def test_one_application_loads_each_source_and_a_failing_one_stops_none_of_the_others(spark, table_io, test_env):
+    from spark_apps.jobs.ingest_raw import SourcesFailed, ingest_sources
+    from spark_apps.run_log import TaskRun
+    from spark_apps.runtime import JobContext
+
+    # Given a batch of three sources: customers and products delivered, and one whose plan cannot be read
+    lake, store = Path(test_env.lake.root), LocalStore()
+    customers, products, broken = fresh_contract("customers"), fresh_contract("products"), fresh_contract("products")
+    land(lake, customers, DATE, {"c.csv": CUSTOMERS_CSV})
+    land(lake, products, DATE, {"p.csv": PRODUCTS_CSV})
+
+    def plan(contract):
+        return lambda: plan_batch(store, test_env.lake.root, contract, [DATE], "incremental")
+
+    def unreadable():
+        raise FileNotFoundError("ops/plans/x/run-1.json")
+
+    ctx = JobContext(test_env, spark, table_io, "run-1", "ingest", "landing_to_raw")
+    run_record = TaskRun(run_id="run-1", task_id="ingest")
+
+    # When the batch's one job loads them in turn
+    batch = [(customers, plan(customers)), (broken, unreadable), (products, plan(products))]
+    with pytest.raises(FileNotFoundError, match=r"ops/plans/x/run-1\.json"):
+        ingest_sources(ctx, run_record, batch)
+
+    # Then the sources after the failing one were loaded too, each part with its own counts or error
+    parts = {p["name"]: p for p in run_record.parts}
+    assert (parts[customers.name]["status"], parts[customers.name]["rows_in"], parts[customers.name]["rows_out"]) == (
+        "success",
+        3,
+        2,
+    )
+    assert (parts[products.name]["status"], parts[products.name]["rows_out"]) == ("success", 2)
+    assert (parts[broken.name]["status"], parts[broken.name]["error"]) == ("failed", "ops/plans/x/run-1.json")
+    assert spark.table(test_env.table("raw", customers.name)).count() == 2
+    assert spark.table(test_env.table("quarantine", customers.name)).count() == 1
+    assert spark.table(test_env.table("raw", products.name)).count() == 2
+    assert (run_record.rows_in, run_record.rows_out, run_record.rows_quarantined) == (5, 4, 1)
+
+    # and a retry with two failing sources changes nothing loaded and names both
+    retry = TaskRun(run_id="run-1", task_id="ingest")
+    with pytest.raises(SourcesFailed, match=rf"2 of 3 sources failed: {broken.name}: .*; {products.name}: "):
+        ingest_sources(ctx, retry, [(customers, plan(customers)), (broken, unreadable), (products, unreadable)])
+    assert spark.table(test_env.table("raw", customers.name)).count() == 2
+    assert [p["status"] for p in retry.parts] == ["success", "failed", "failed"]

@@ -15,11 +15,11 @@ BREACH = "quality gate 'raw' failed: 1 check(s) breached\n  raw.customers: rule 
 ALERT = Alert(
     kind=kind_of(BREACH),
     dag_id="landing_to_raw",
-    task_id="customers.ingest",
+    task_id="ingest",
     run_id="manual__2026-03-01",
     try_number=1,
     error=BREACH,
-    log_url="http://localhost:8080/dags/landing_to_raw/runs/manual__2026-03-01/tasks/customers.ingest?try_number=1",
+    log_url="http://localhost:8080/dags/landing_to_raw/runs/manual__2026-03-01/tasks/ingest?try_number=1",
     run_url="http://localhost:8080/dags/landing_to_raw/runs/manual__2026-03-01",
 )
 
@@ -55,7 +55,7 @@ def test_the_webhook_gets_every_field_and_a_slack_ready_text(webhook):
     assert path == "/hooks/a"
     assert body["kind"] == "quality_breach" and body["error"] == BREACH
     assert body["log_url"] == ALERT.log_url and body["run_url"] == ALERT.run_url
-    assert body["text"].startswith("[lakehouse] quality threshold breached: landing_to_raw.customers.ingest")
+    assert body["text"].startswith("[lakehouse] quality threshold breached: landing_to_raw.ingest")
     assert "rule email_format pass rate 70.00%" in body["text"] and ALERT.log_url in body["text"]
 
 

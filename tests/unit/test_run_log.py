@@ -37,10 +37,10 @@ def test_errors_are_their_message_cut_to_size():
 def context(try_number: int, exception: Exception | None = None) -> dict:
     ti = SimpleNamespace(
         run_id="manual__2026-03-01T00:00:00+00:00",
-        task_id="customers.ingest",
+        task_id="ingest",
         dag_id="landing_to_raw",
         try_number=try_number,
-        log_url=f"http://localhost:8080/dags/landing_to_raw/runs/x/tasks/customers.ingest?try_number={try_number}",
+        log_url=f"http://localhost:8080/dags/landing_to_raw/runs/x/tasks/ingest?try_number={try_number}",
         start_date=dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC),
     )
     return {"ti": ti, "exception": exception}
@@ -50,9 +50,10 @@ def test_the_callback_completes_the_jobs_record_with_the_airflow_side(tmp_path, 
     # given the record the Spark job wrote for this try (counts, its own error)
     monkeypatch.setenv("PIPELINE_LAKE_ROOT", str(tmp_path))
     cfg = load_env("test")
-    record = Path(task_run_uri(cfg, "landing_to_raw", "manual__2026-03-01T00:00:00+00:00", "customers.ingest"))
-    job = TaskRun(run_id="manual__2026-03-01T00:00:00+00:00", task_id="customers.ingest", app="ingest_raw")
+    record = Path(task_run_uri(cfg, "landing_to_raw", "manual__2026-03-01T00:00:00+00:00", "ingest"))
+    job = TaskRun(run_id="manual__2026-03-01T00:00:00+00:00", task_id="ingest", app="ingest_raw")
     job.add(rows_in=10)
+    job.add_part("customers", status="failed", rows_in=10, error="quality gate 'raw' failed: ...")
     job.status, job.error = "failed", "quality gate 'raw' failed: ..."
     record.parent.mkdir(parents=True)
     record.write_text(job.to_json())
@@ -62,6 +63,9 @@ def test_the_callback_completes_the_jobs_record_with_the_airflow_side(tmp_path, 
 
     # then the job's counts and message are kept, and the try, the DAG and the log link are added
     assert (run.rows_in, run.error, run.app) == (10, "quality gate 'raw' failed: ...", "ingest_raw")
+    assert run.parts == [
+        {"name": "customers", "status": "failed", "rows_in": 10, "error": "quality gate 'raw' failed: ..."}
+    ]
     assert (run.dag_id, run.try_number, run.status) == ("landing_to_raw", 1, "failed")
     assert json.loads(record.read_text())["try_number"] == 1
 

@@ -24,7 +24,7 @@ from spark_apps.landing import BatchPlan, PlannedFile
 from spark_apps.quality.gate import QualityGate
 from spark_apps.quality.results import CheckResult
 from spark_apps.quality.rules import drop_helpers, failure_reasons
-from spark_apps.table_io import TableIO
+from spark_apps.table_io import OPS_CONFLICT_RETRIES, TableIO
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def _update_watermark(
     if old is not None and plan.mode != "full_refresh":
         value = max(new, _parse_like(old["value"], new))
     row = (contract.name, column, _to_text(value), run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None))
-    io.merge(spark.createDataFrame([row], schema), table, ["source"])
+    io.merge(spark.createDataFrame([row], schema), table, ["source"], conflict_retries=OPS_CONFLICT_RETRIES)
     return _to_text(value)
 
 
@@ -298,7 +298,8 @@ def ingest_plan(
     scope = f"t.source = '{plan.source}'"
     if plan.mode != "full_refresh":
         scope += " AND t.batch_id IN (" + ", ".join(f"'{batch_id(plan.source, d)}'" for d in plan.batch_dates) + ")"
-    io.merge(manifest, manifest_table, MANIFEST_KEYS, delete_unmatched_where=scope)
+    retries = OPS_CONFLICT_RETRIES  # other DAG runs write the manifest at the same time
+    io.merge(manifest, manifest_table, MANIFEST_KEYS, delete_unmatched_where=scope, conflict_retries=retries)
     mark = _update_watermark(io, env, contract, plan, watermark, run_id)
 
     result = BatchResult(

@@ -8,6 +8,9 @@ so it can be unit-tested for formats that cannot run here (Delta).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import random
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +24,26 @@ from spark_apps import lake_fs
 from spark_apps.config.base import quote
 
 DEFAULT_PROPERTIES = {"format-version": "2", "write.parquet.compression-codec": "zstd"}
+# What Iceberg and Delta raise when another writer committed to the table between this write's read
+# and its commit: the write is safe to recompute and try again on the new version.
+CONFLICT_MARKS = (
+    "org.apache.iceberg.exceptions.ValidationException",
+    "org.apache.iceberg.exceptions.CommitFailedException",
+    "ConcurrentAppendException",
+    "ConcurrentDeleteReadException",
+    "ConcurrentDeleteDeleteException",
+    "ConcurrentTransactionException",
+    "MetadataChangedException",
+)
+# Operational tables (manifest, watermarks, quality results) are written by every DAG run at once.
+OPS_CONFLICT_RETRIES = 8
+
+log = logging.getLogger(__name__)
+
+
+def is_commit_conflict(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    return any(mark in text for mark in CONFLICT_MARKS)
 
 
 def create_table_sql(
@@ -240,7 +263,11 @@ class TableIO:
         added since (new columns are nullable, so existing rows read them as null)."""
         namespace = table.rsplit(".", 1)[0]
         self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
-        self.spark.sql(create_table_sql(table, schema, partition_by, self.table_format, properties))
+        try:
+            self.spark.sql(create_table_sql(table, schema, partition_by, self.table_format, properties))
+        except Exception as exc:  # another job created it between IF NOT EXISTS and the commit
+            if "already exists" not in str(exc).lower() or not self.exists(table):
+                raise
         existing = {c.lower() for c in self.spark.table(table).columns}
         missing = [f for f in schema.fields if f.name.lower() not in existing]
         if missing:
@@ -264,16 +291,27 @@ class TableIO:
         delete_unmatched_where: str | None = None,
         target_filter: str | None = None,
         delete_flag: str | None = None,
+        conflict_retries: int = 0,
     ) -> None:
-        """Upsert ``df`` (unique on ``keys``) into ``table``; optionally delete what ``df`` lacks in a scope."""
+        """Upsert ``df`` (unique on ``keys``) into ``table``; optionally delete what ``df`` lacks in a scope.
+
+        ``conflict_retries``: a MERGE that lost a race with another writer's commit is run again (against
+        the new version, after a jittered back-off) up to that many times; any other error is raised."""
         view = f"merge_src_{uuid.uuid4().hex[:12]}"
         df.createOrReplaceTempView(view)
+        sql = merge_sql(
+            table, view, keys, df.columns, update_condition, delete_unmatched_where, target_filter, delete_flag
+        )
         try:
-            self.spark.sql(
-                merge_sql(
-                    table, view, keys, df.columns, update_condition, delete_unmatched_where, target_filter, delete_flag
-                )
-            )
+            for attempt in range(conflict_retries + 1):
+                try:
+                    self.spark.sql(sql)
+                    return
+                except Exception as exc:
+                    if attempt == conflict_retries or not is_commit_conflict(exc):
+                        raise
+                    log.warning("MERGE into %s lost a commit race (try %d), retrying: %s", table, attempt + 1, exc)
+                    time.sleep(random.uniform(0.2, 0.5) * 2**attempt)
         finally:
             self.spark.catalog.dropTempView(view)
 

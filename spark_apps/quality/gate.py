@@ -35,7 +35,7 @@ from spark_apps.quality.results import (
     judge,
 )
 from spark_apps.quality.rules import columns_of, failed_rules, prepare, quarantining, with_duplicate_flags
-from spark_apps.table_io import TableIO
+from spark_apps.table_io import OPS_CONFLICT_RETRIES, TableIO
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class QualityGate:
             return {}
         df = self.spark.createDataFrame([r.as_row() for r in results], RESULT_DDL)
         self.io.ensure_table(self.results_table, df.schema)
-        self.io.merge(df, self.results_table, RESULT_KEYS)
+        self.io.merge(df, self.results_table, RESULT_KEYS, conflict_retries=OPS_CONFLICT_RETRIES)
         tables = sorted({r.table_name for r in results})
         history = self._history_rows(tables)
         current = [r.as_json() for r in results]

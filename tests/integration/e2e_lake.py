@@ -129,3 +129,12 @@ def zone_tables(spark, lake: dict | None = None) -> list[str]:
     return sorted(
         f"{zone}.{r['tableName']}" for zone in ZONES for r in spark.sql(f"SHOW TABLES IN e2e.{zone}").collect()
     )
+
+
+def ingest_parts_by_source(ingest: dict, summary) -> dict[str, tuple]:
+    """The batch ingest's run-log parts as (status, rows in, out, quarantined) per source, and what the
+    generator landed and expects quarantined, in the same shape: the two must be equal."""
+    got = {p["name"]: (p["status"], p["rows_in"], p["rows_out"], p["rows_quarantined"]) for p in ingest["parts"]}
+    bad = summary.quarantine_expected
+    want = {s: ("success", n, n - bad.get(s, 0), bad.get(s, 0)) for s, n in summary.rows.items()}
+    return {"recorded": got, "expected": want}

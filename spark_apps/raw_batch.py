@@ -22,7 +22,14 @@ from spark_apps import ingest
 from spark_apps.config import EnvConfig, SourceContract, TableSuite, suite_for
 from spark_apps.landing import BatchPlan, PlannedFile
 from spark_apps.quality.gate import QualityGate
-from spark_apps.quality.results import CheckResult
+from spark_apps.quality.results import (
+    CheckResult,
+    QualityGateError,
+    RunContext,
+    breaches,
+    gate_message,
+    judge_quarantine_rate,
+)
 from spark_apps.quality.rules import drop_helpers, failure_reasons
 from spark_apps.table_io import OPS_CONFLICT_RETRIES, TableIO
 
@@ -39,6 +46,15 @@ WATERMARK_DDL = "source string, column_name string, value string, run_id string,
 
 class ConservationError(RuntimeError):
     """Rows read != rows loaded + rows quarantined: something was lost or duplicated."""
+
+
+class RawGateError(QualityGateError):
+    """A raw batch breached its gate after it was committed: its rows are in raw and quarantine and its
+    files in the manifest (nothing is lost), and the task fails so nothing downstream runs on it."""
+
+    def __init__(self, message: str, result: BatchResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -234,6 +250,28 @@ def _parse_like(text: str, sample: Any) -> Any:
     return type(sample)(text)
 
 
+def quarantine_rate_check(
+    env: EnvConfig, contract: SourceContract, batch: str, run_id: str, counts: dict[str, tuple[int, int]]
+) -> CheckResult:
+    """The batch's quarantined share against the source's ``max_quarantine_rate`` (default: 1 - the raw
+    layer's threshold, so 10 % by default)."""
+    rows_read = sum(read for read, _ in counts.values())
+    rows_loaded = sum(loaded for _, loaded in counts.values())
+    rate = contract.max_quarantine_rate
+    min_loaded = env.quality.threshold("raw") if rate is None else 1 - rate
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ctx = RunContext(run_id, "raw", f"raw.{contract.name}", "ingest", now, batch)
+    return judge_quarantine_rate(ctx, rows_read, rows_loaded, min_loaded)
+
+
+def raw_breaches(suite: TableSuite | None, results: list[CheckResult]) -> list[CheckResult]:
+    """What fails a raw batch: the quarantine rate, and the checks that quarantine nothing (row count,
+    freshness, anomalies, ``quarantine: false`` rules). A quarantining rule's failing rows are already
+    in quarantine, so they count through the quarantine rate rather than failing the batch on their own."""
+    governed = {c.name for c in suite.quarantining()} if suite else set()
+    return [r for r in breaches(results) if r.check_name not in governed]
+
+
 def ingest_plan(
     io: TableIO,
     env: EnvConfig,
@@ -244,9 +282,11 @@ def ingest_plan(
 ) -> BatchResult:
     """Load the plan's accepted files; every landed file ends loaded, skipped or rejected in the manifest.
 
-    When ``config/domains/<domain>/quality/raw.<source>.yaml`` exists, its checks gate the batch before anything is
-    committed: results and reports are written, then a breach raises ``QualityGateError`` and the
-    batch stays unloaded (freshness is judged at ``as_of``, by default the plan's latest batch date).
+    The raw gate judges the batch: ``config/domains/<domain>/quality/raw.<source>.yaml``'s checks (when
+    the suite exists; freshness is judged at ``as_of``, by default the plan's latest batch date) and the
+    source's quarantine rate. Rows failing a quarantining rule join the contract's rejects in quarantine.
+    Results and reports are written, the batch is committed (raw, quarantine, manifest, watermark), and
+    only then does a breach raise ``RawGateError``: nothing is lost, and the task fails clearly.
 
     Loaded and quarantined counts are read back from the tables' own commit summaries, so the
     conservation check is independent of the code that split the rows.
@@ -268,18 +308,20 @@ def ingest_plan(
     counts: dict[str, tuple[int, int]] = {}
     watermark = None
     parsed = None
+    suite = suite_for(f"raw.{contract.name}")
+    results: list[CheckResult] = []
     if to_load:
         # Parse once into the cache; the checks, the counts and both writes read from it.
         parsed = batch = parse_plan(io, contract, to_load, run_id).persist(StorageLevel.MEMORY_AND_DISK)
-        suite = suite_for(f"raw.{contract.name}")
         if suite is not None:
             as_of = as_of or dt.datetime.combine(dt.date.fromisoformat(max(plan.batch_dates)), dt.time())
             gate = QualityGate(io, env, run_id, as_of)
             note = contract_note(batch, contract.name)  # before the checks add their own reasons
             batch, results = check_batch(gate, suite, batch, bid)
-            gate.record(results, f"raw.{contract.name}", note)
-            gate.enforce("raw", results)  # before any commit: a breached batch leaves raw as it was
         counts, watermark = _file_counts(batch, contract)
+        results.append(quarantine_rate_check(env, contract, bid, run_id, counts))
+        if suite is not None:
+            gate.record(results, f"raw.{contract.name}", note)
         raw, quarantine = ingest.raw_rows(batch, contract), ingest.quarantine_rows(batch)
     else:
         raw = spark.createDataFrame([], ingest.raw_ddl(contract))
@@ -308,4 +350,11 @@ def ingest_plan(
     log.info("conservation: %s", result.summary())
     if not result.conserved:
         raise ConservationError(f"batch {bid}: rows read {rows_read} != loaded {loaded} + quarantined {quarantined}")
+    failed = raw_breaches(suite, results)
+    if failed:
+        committed = (
+            f"\n  batch {bid} is committed: {loaded} row(s) in {raw_table}, {quarantined} in {q_table} with their "
+            f"reasons, every file in the manifest; fix the delivery and re-run (the re-run replaces this batch)"
+        )
+        raise RawGateError(gate_message("raw", failed) + committed, result)
     return result

@@ -92,6 +92,13 @@ class SourceContract(_Strict):
     incremental_column: str | None = None
     drift: DriftPolicy = DriftPolicy()
     bounds: ValueBounds = ValueBounds()
+    max_quarantine_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The largest share of a batch's rows that may be quarantined (by this contract and the raw "
+        "checks together) before the batch fails, after committing. Default: 1 - the raw layer's threshold.",
+    )
     pii_derived: list[str] = Field(
         default=[],
         description="Columns downstream tables compute from this source's PII (e.g. a change hash of name "

@@ -2,7 +2,7 @@
 
 One application per batch, not one per source: JVM and session start-up was most of a small
 source's load. Each source is still loaded, committed and proved (rows read = loaded + quarantined)
-on its own, in turn; one source failing (a breached quality gate, a conservation error) never stops
+on its own, in turn; one source failing (a breached raw gate, after its commit; a conservation error) never stops
 the others, and the job fails at the end naming every source that failed. A retry re-runs every
 plan, and the manifest skips what the first try committed, so it changes nothing that succeeded.
 """
@@ -17,7 +17,7 @@ from functools import partial
 from spark_apps import lake_fs
 from spark_apps.config import SourceContract, load_contract_by_name
 from spark_apps.landing import BatchPlan, LocalStore, landing_batch_dates, plan_batch
-from spark_apps.raw_batch import ingest_plan
+from spark_apps.raw_batch import RawGateError, ingest_plan
 from spark_apps.run_log import TaskRun, short_error
 from spark_apps.runtime import JobContext, job, job_parser, parse
 
@@ -51,15 +51,20 @@ def ingest_sources(
     source), recording its counts or its error as one part of the task's run."""
     errors: dict[str, BaseException] = {}
     for contract, plan in batches:
+        outcome: dict[str, str | None] = {"status": "success"}
         try:
             result = ingest_plan(ctx.io, ctx.env, contract, plan(), ctx.run_id)
+        except RawGateError as exc:  # committed, then failed: its counts are real
+            log.error("source %s failed its raw gate after committing:\n%s", contract.name, exc)
+            result, outcome = exc.result, {"status": "failed", "error": short_error(exc)}
+            errors[contract.name] = exc
         except Exception as exc:
             log.exception("source %s failed", contract.name)
             run.add_part(contract.name, status="failed", error=short_error(exc))
             errors[contract.name] = exc
             continue
         counts = {"rows_in": result.rows_read, "rows_out": result.rows_loaded}
-        run.add_part(contract.name, status="success", rows_quarantined=result.rows_quarantined, **counts)
+        run.add_part(contract.name, rows_quarantined=result.rows_quarantined, **outcome, **counts)
         run.add(rows_in=result.rows_read, rows_out=result.rows_loaded, rows_quarantined=result.rows_quarantined)
         print(f"INGEST_RESULT {result.summary()}", flush=True)
     if len(errors) == 1:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from spark_apps.config import AnomalyRule, FreshnessCheck, RowCountCheck, TableSuite
 
@@ -102,7 +103,7 @@ def judge(suite: TableSuite, m: Measurements, layer_threshold: float, ctx: RunCo
     results = []
     for check in suite.checks:
         threshold = suite.threshold(check, layer_threshold)
-        base = dict(
+        base: dict[str, Any] = dict(
             run_id=ctx.run_id,
             layer=ctx.layer,
             table_name=ctx.table,
@@ -192,6 +193,39 @@ def judge(suite: TableSuite, m: Measurements, layer_threshold: float, ctx: RunCo
     return results
 
 
+def judge_quarantine_rate(ctx: RunContext, rows_read: int, rows_loaded: int, min_loaded: float) -> CheckResult:
+    """The raw layer's batch-level check: the share of a batch's rows loaded (not quarantined by the
+    contract or a quarantining rule) must reach ``min_loaded`` = 1 - the source's max_quarantine_rate.
+    A quarantining rule's own pass rate does not fail a raw batch: its rows are in quarantine already,
+    so they count here, together with the contract's."""
+    quarantined = rows_read - rows_loaded
+    loaded_share = rows_loaded / rows_read if rows_read else 1.0
+    status = _status(quarantined == 0, loaded_share, min_loaded, "error")
+    message = f"{quarantined} of {rows_read} rows quarantined ({_pct(1 - loaded_share)})"
+    if status == "failure":
+        message += f" > max_quarantine_rate {_pct(1 - min_loaded)}"
+    return CheckResult(
+        run_id=ctx.run_id,
+        layer=ctx.layer,
+        table_name=ctx.table,
+        batch_id=ctx.batch_id,
+        check_name="max_quarantine_rate",
+        kind="quarantine_rate",
+        level="error",
+        constraint_text=f"at most {_pct(1 - min_loaded)} of the batch's rows quarantined",
+        engine=ctx.engine,
+        metric_name="quarantined_share",
+        metric_value=1 - loaded_share,
+        pass_rate=loaded_share,
+        threshold=min_loaded,
+        rows_checked=rows_read,
+        rows_failed=quarantined,
+        status=status,
+        message=message,
+        checked_at=ctx.checked_at,
+    )
+
+
 def anomaly_value(rule: AnomalyRule, m: Measurements) -> float | None:
     return float(m.rows) if rule.metric == "row_count" else m.null_rates.get(rule.column or "")
 
@@ -204,7 +238,7 @@ def relative_change(current: float, baseline: float) -> float:
 
 
 def detect_anomalies(
-    suite: TableSuite, m: Measurements, history: dict[str, Sequence[float]], ctx: RunContext
+    suite: TableSuite, m: Measurements, history: Mapping[str, Sequence[float]], ctx: RunContext
 ) -> list[CheckResult]:
     """Compare each anomaly rule's metric with the mean of its last ``rule.history`` values (newest
     first in ``history``); a relative change outside [-max_decrease, +max_increase] is an anomaly."""

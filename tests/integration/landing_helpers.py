@@ -13,9 +13,13 @@ from spark_apps.raw_batch import BatchResult, ingest_plan
 
 
 def fresh_contract(base: str = "customers", **changes) -> SourceContract:
-    """A shipped contract under a unique name, so each test owns its raw/quarantine tables."""
+    """A shipped contract under a unique name, so each test owns its raw/quarantine tables. Its batches may
+    quarantine any share of their rows (``max_quarantine_rate: 1``) unless a test says otherwise: these
+    tests follow what each row becomes, and the batch threshold has tests of its own
+    (test_quarantine_rate.py)."""
     contract = load_contracts()[base]
-    return contract.model_copy(update={"name": f"t_{uuid.uuid4().hex[:10]}", **changes})
+    update = {"name": f"t_{uuid.uuid4().hex[:10]}", "max_quarantine_rate": 1.0, **changes}
+    return contract.model_copy(update=update)
 
 
 @dataclass

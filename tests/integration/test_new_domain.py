@@ -75,6 +75,7 @@ DOMAIN = {
         derived:
           - {name: order_line_id, expression: "concat(order_number, '-', order_line_number)"}
         primary_key: [order_line_id]
+        max_quarantine_rate: 0.5   # a small, deliberately faulty delivery (2 of 6 lines) still loads
     """,
     "quality/marts.shop_sales_by_region.yaml": """
         table: marts.shop_sales_by_region

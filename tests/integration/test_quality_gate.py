@@ -1,7 +1,8 @@
-"""The raw quality gate under `airflow dags test`: a batch breaching its threshold fails the ingest task
-with the table, rule, pass rate and threshold, writes its results and report, loads nothing, records
-the failure in the run log and alerts by email and webhook (real local servers); the corrected batch,
-within the threshold, passes, quarantines its one bad row under the rule's name and logs its counts."""
+"""The raw quality gate under `airflow dags test`: a batch quarantining more than its source's
+max_quarantine_rate fails the ingest task after committing it (rows in raw and quarantine, the file in
+the manifest), names the rule, share and limit, writes its results and report, records the failure in
+the run log and alerts by email and webhook (real local servers); the corrected batch, within the
+threshold, passes, quarantines its one bad row under the rule's name and logs its counts."""
 
 from __future__ import annotations
 
@@ -78,32 +79,45 @@ def land_and_run(lake: Path, env: dict, body: str) -> subprocess.CompletedProces
     )
 
 
-def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing(gate_lake, spark, alert_sinks):
+def test_a_batch_over_its_quarantine_rate_fails_after_committing_and_recording(gate_lake, spark, alert_sinks):
     lake, env = gate_lake
     # Given a customers batch where 3 of 10 emails are malformed (70 % < the raw layer's 90 %)
     proc = land_and_run(lake, env, customers_csv(bad_emails=3))
     log = proc.stdout + proc.stderr
 
-    # Then the ingest task fails, naming the table, the rule, the pass rate and the threshold
+    # Then the ingest task fails, naming the table, the quarantined share and the limit
     assert proc.returncode != 0
-    assert "raw.customers: rule email_format pass rate 70.00% < threshold 90.00% (3 of 10 rows failed" in log
-    # the results were written first, with the report the log links to
+    assert (
+        "raw.customers: rule max_quarantine_rate failed: 3 of 10 rows quarantined (30.00%) > max_quarantine_rate "
+        "10.00%" in log
+    )
+    # the results were written, the rule's own pass rate among them, with the report the log links to
     result = (
         spark.table("gate.ops.quality_results")
-        .where("table_name = 'raw.customers' AND check_name = 'email_format'")
+        .where("table_name = 'raw.customers' AND check_name IN ('email_format', 'max_quarantine_rate')")
+        .orderBy("check_name")
         .collect()
     )
-    assert [(r["status"], r["pass_rate"], r["rows_failed"], r["batch_id"]) for r in result] == [
-        ("failure", 0.7, 3, f"customers/{BATCH}")
+    assert [(r["check_name"], r["status"], r["pass_rate"], r["rows_failed"], r["batch_id"]) for r in result] == [
+        ("email_format", "failure", 0.7, 3, f"customers/{BATCH}"),
+        ("max_quarantine_rate", "failure", 0.7, 3, f"customers/{BATCH}"),
     ]
     (report,) = re.findall(r"QUALITY_REPORT html=file://(\S+\.html)", log)
     assert 'data-table="raw.customers" data-pass-rate="0.7000"' in Path(report).read_text()
-    # and nothing of the batch is visible: no raw rows, no quarantine rows, no manifest entry
-    for table in ("raw.customers", "quarantine.customers", "ops.ingest_manifest"):
-        assert not spark.catalog.tableExists(f"gate.{table}") or spark.table(f"gate.{table}").count() == 0, table
+    # and nothing is lost: the batch is committed, 7 rows in raw, the 3 in quarantine under the rule's name
+    assert spark.table("gate.raw.customers").count() == 7
+    quarantined = spark.table("gate.quarantine.customers").orderBy("_line").collect()
+    assert [(r["_line"], r["_failed_rules"]) for r in quarantined] == [(n, ["email_format"]) for n in (2, 3, 4)]
+    (manifest,) = spark.table("gate.ops.ingest_manifest").collect()
+    assert (manifest["rows_read"], manifest["rows_loaded"], manifest["rows_quarantined"], manifest["status"]) == (
+        10,
+        7,
+        3,
+        "partially_loaded",
+    )
 
     # and the run log holds the failed try with the job's own message, and the DAG run as failed
-    breach = "raw.customers: rule email_format pass rate 70.00% < threshold 90.00%"
+    breach = "raw.customers: rule max_quarantine_rate failed: 3 of 10 rows quarantined (30.00%)"
     failed = task_run(lake, "ingest")
     assert (failed["status"], failed["try_number"], failed["app"], failed["dag_id"]) == (
         "failed",
@@ -113,7 +127,9 @@ def test_a_batch_below_the_raw_threshold_fails_after_recording_and_loads_nothing
     )
     assert breach in failed["error"] and failed["error"].startswith("quality gate 'raw' failed")
     assert "/dags/landing_to_raw/runs/" in failed["log_url"] and "/tasks/ingest" in failed["log_url"]
-    assert [(p["name"], p["status"], p["error"]) for p in failed["parts"]] == [("customers", "failed", failed["error"])]
+    assert [(p["name"], p["status"], p["error"], p["rows_in"], p["rows_out"]) for p in failed["parts"]] == [
+        ("customers", "failed", failed["error"], 10, 7)
+    ]
     assert task_run(lake, "customers.validate_files")["status"] == "success"
     (dag_run,) = pipeline_runs(lake, "landing_to_raw")
     assert (dag_run["status"], dag_run["failed_tasks"]) == ("failed", ["ingest"])

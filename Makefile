@@ -136,7 +136,7 @@ ui: airflow-db
 # Two workers (pytest-xdist), a test file per worker at a time; the modules reading the end-to-end lake
 # share one worker (tests/conftest.py). Much of a worker's time is spent waiting on JVMs and Airflow.
 TEST_WORKERS ?= 2
-test: package browser postgres
+test: lint package browser postgres
 	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 # PostgreSQL's server binaries for the warehouse tests: each test run starts a private trust-auth server
@@ -168,8 +168,12 @@ bench: install
 	$(BIN)/python bench/warehouse_load.py
 	$(BIN)/python bench/raw_ingest.py
 
+# Ruff (style, imports, bugbear, Airflow AIR rules, complexity C90 <= 12) and mypy on the platform and
+# domain code (spark_apps/, plugins/: [tool.mypy] in pyproject.toml). `make test` runs it first.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf data dist .airflow

@@ -8,7 +8,7 @@ processor), so the app is built on its first request: this module imports nothin
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
@@ -20,12 +20,14 @@ class LazyApp:
     """An ASGI app that builds the real one when the first request arrives."""
 
     def __init__(self, factory: Callable[[], ASGIApp]) -> None:
-        self._factory, self._app = factory, None
+        self._factory = factory
+        self._app: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if self._app is None:
             self._app = self._factory()
-        await self._app(scope, receive, send)
+        app = self._app
+        await app(scope, receive, send)
 
 
 def _build() -> ASGIApp:
@@ -36,10 +38,11 @@ def _build() -> ASGIApp:
 
 class LakehouseUIPlugin(AirflowPlugin):
     name = "lakehouse_ui"
-    fastapi_apps: ClassVar[list[dict[str, Any]]] = [
+    # AirflowPlugin declares these as (instance) attributes; Airflow reads them from the class
+    fastapi_apps: list[dict[str, Any]] = [  # noqa: RUF012
         {"app": LazyApp(_build), "url_prefix": "/lakehouse", "name": "Lakehouse"}
     ]
-    external_views: ClassVar[list[dict[str, Any]]] = [
+    external_views: list[dict[str, Any]] = [  # noqa: RUF012
         {
             "name": "Lakehouse",
             "href": "lakehouse/",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from spark_apps.config import SummaryConfig
 from spark_apps.months import month_text
@@ -159,6 +160,7 @@ def account_histories(records: DataFrame, cfg: SummaryConfig, seed: DataFrame | 
     """
     k, h = cfg.keys, cfg.history_length
     entry_type = records.select(_entry(cfg).alias("e")).schema["e"].dataType
+    assert isinstance(entry_type, StructType)
     entries = f"array<{entry_type.simpleString()}>"
     grouped = records.groupBy(k.account).agg(
         F.collect_list(_entry(cfg)).alias("_recs"),
@@ -330,7 +332,9 @@ class AccountSummary:
         tagged = records.join(seeds.select(k.account, SEED_INDEX), k.account, "left")
         newer = F.col(SEED_INDEX).isNull() | (F.col(MONTH_INDEX) > F.col(SEED_INDEX))
         tagged = tagged.withColumn("_newer", newer).localCheckpoint(eager=True)
-        n_fresh, skipped = tagged.agg(F.count(F.when(F.col("_newer"), 1)), F.count(F.when(~F.col("_newer"), 1))).first()
+        n_fresh, skipped = tagged.agg(
+            F.count(F.when(F.col("_newer"), 1)), F.count(F.when(~F.col("_newer"), 1))
+        ).collect()[0]
         fresh = tagged.where("_newer").drop("_newer", SEED_INDEX)
         rows = build_rows(fresh, self.cfg, seeds.join(fresh.select(k.account).distinct(), k.account))
         return self._write("forward", rows, rejected.count(), skipped, n_fresh)
@@ -362,7 +366,7 @@ class AccountSummary:
             .localCheckpoint(eager=True)
         )
         rejected = keyed.where(~_placeable(self.cfg)).count()
-        first, n_changed = affected.agg(F.min("_from"), F.sum("_changed")).first()
+        first, n_changed = affected.agg(F.min("_from"), F.sum("_changed")).collect()[0]
         if first is None:
             return RunResult("backfill", 0, rejected, 0, 0, 0)
         # Each affected account is rebuilt from its earliest changed month X, which needs its records from
@@ -386,7 +390,7 @@ class AccountSummary:
         """
         k = self.cfg.keys
         rows = rows.localCheckpoint(eager=True)
-        n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).first()
+        n, accounts, first_month = rows.agg(F.count(F.lit(1)), F.countDistinct(k.account), F.min(k.month)).collect()[0]
         if n == 0:
             return RunResult(mode, records, rejected, skipped, 0, 0)
         self.io.merge(rows, self.tables.summary, [k.account, k.month], target_filter=f"t.{k.month} >= '{first_month}'")

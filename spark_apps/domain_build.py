@@ -85,7 +85,7 @@ class DomainBuild:
             if model.incremental is not None:
                 mark_key = f"{model.name}:{model.incremental}"
                 whole = inputs[model.incremental]
-                reached[mark_key] = whole.agg(F.max("_ingested_at")).first()[0]
+                reached[mark_key] = whole.agg(F.max("_ingested_at")).collect()[0][0]
                 if mark_key in marks:
                     inputs[model.incremental] = whole.where(F.col("_ingested_at") > F.lit(marks[mark_key]))
             self._materialize(model, self._select(model, inputs))

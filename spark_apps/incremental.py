@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -31,7 +32,7 @@ def sql_literal(value: object) -> str:
     return str(value)
 
 
-def in_predicate(column: str, values: list[object]) -> str:
+def in_predicate(column: str, values: list[Any]) -> str:
     """SQL ``column IN (...)`` for a partition filter; a None among the values adds ``IS NULL``."""
     literals = [sql_literal(v) for v in sorted(v for v in values if v is not None)]
     parts = [f"{column} IN ({', '.join(literals)})"] if literals else []

@@ -171,8 +171,8 @@ def type_rows(parsed: DataFrame, contract: SourceContract) -> DataFrame:
     # errors would be noise.
     shape = F.col("_shape_errors")
     reasons = F.when(shape != "", F.split(shape, _SEP)).otherwise(reason_list(checks))
-    typed = parsed.select(*LINE_COLUMNS, *typed_cols, "_extra", reasons.alias("_reasons"))
-    return with_derived(typed, contract)
+    rows = parsed.select(*LINE_COLUMNS, *typed_cols, "_extra", reasons.alias("_reasons"))
+    return with_derived(rows, contract)
 
 
 def with_derived(typed: DataFrame, contract: SourceContract) -> DataFrame:

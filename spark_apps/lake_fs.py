@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import SparkSession
 
 
-def _fs_and_path(spark: SparkSession, path: str):
+def jvm_of(spark: SparkSession) -> Any:
+    """The driver JVM's py4j view (pyspark types it Optional: it is None only once the context stopped)."""
     jvm = spark.sparkContext._jvm
+    if jvm is None:
+        raise RuntimeError("the SparkContext is stopped: no JVM to call")
+    return jvm
+
+
+def _fs_and_path(spark: SparkSession, path: str):
+    jvm = jvm_of(spark)
     hpath = jvm.org.apache.hadoop.fs.Path(path)
     return hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hpath
 
 
 def read_first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> str:
     """The header line of a delimited file (LF, CRLF or CR-only endings)."""
-    jvm = spark.sparkContext._jvm
+    jvm = jvm_of(spark)
     fs, hpath = _fs_and_path(spark, path)
     stream = fs.open(hpath)
     try:
@@ -26,7 +36,7 @@ def read_first_line(spark: SparkSession, path: str, encoding: str = "UTF-8") -> 
 
 def read_text(spark: SparkSession, path: str) -> str:
     """Read a small UTF-8 text file (a plan or manifest) whole."""
-    jvm = spark.sparkContext._jvm
+    jvm = jvm_of(spark)
     fs, hpath = _fs_and_path(spark, path)
     stream = fs.open(hpath)
     try:
@@ -37,7 +47,7 @@ def read_text(spark: SparkSession, path: str) -> str:
 
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Write a small text file (a manifest), replacing it if present."""
-    jvm = spark.sparkContext._jvm
+    jvm = jvm_of(spark)
     fs, hpath = _fs_and_path(spark, path)
     out = fs.create(hpath, True)
     try:

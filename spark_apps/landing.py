@@ -12,6 +12,7 @@ Pure Python on purpose (no pyspark): this runs in an Airflow task. Storage goes 
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import datetime as dt
 import fnmatch
@@ -41,7 +42,7 @@ class LandingStore(Protocol):
     """What validation needs from storage; URIs are absolute paths or s3://bucket/key."""
 
     def list(self, prefix: str, pattern: str) -> list[LandedFile]: ...
-    def list_folders(self, prefix: str) -> list[str]: ...
+    def list_folders(self, prefix: str) -> builtins.list[str]: ...
     def chunks(self, uri: str) -> Iterator[bytes]: ...
     def move(self, uri: str, dest_uri: str) -> None: ...
     def read_text(self, uri: str) -> str | None: ...
@@ -61,7 +62,7 @@ class LocalStore:
             if (p.is_file() or p.is_symlink()) and fnmatch.fnmatch(p.name, pattern)
         ]
 
-    def list_folders(self, prefix: str) -> list[str]:
+    def list_folders(self, prefix: str) -> builtins.list[str]:
         folder = Path(prefix)
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 

@@ -61,8 +61,8 @@ def build_lineage() -> Lineage:
         edges |= {(i, table) for i in inputs}
     summary = load_summary_config()
     edges |= {(summary.source_table, summary.summary_table), (summary.source_table, summary.latest_table)}
-    for name, table in load_warehouse_tables().tables.items():
-        edges.add((table.source, f"warehouse.{name}"))
+    for name, loaded in load_warehouse_tables().tables.items():
+        edges.add((loaded.source, f"warehouse.{name}"))
     for suite in load_suites().values():
         if suite.layer != "raw" and suite.quarantining():
             edges.add((suite.table, f"quarantine.{suite.namespace}_{suite.table_name}"))

@@ -543,9 +543,9 @@ def generate(
         snapshots = account_snapshots(accounts, months, first_month=first, seed=seed)
         _write(landing, "account_snapshots", batch_date, _counted(snapshots, summary), rows_per_file, summary)
     if bank_customers:
-        people, accounts = bank_rows(bank_customers, day, random.Random(seed + 2), faults, summary)
+        people, bank_accounts = bank_rows(bank_customers, day, random.Random(seed + 2), faults, summary)
         _write(landing, "bank_customers", batch_date, iter(people), rows_per_file, summary)
-        _write(landing, "bank_accounts", batch_date, iter(accounts), rows_per_file, summary)
+        _write(landing, "bank_accounts", batch_date, iter(bank_accounts), rows_per_file, summary)
     if app_users:
         events, clicks = event_rows(app_users, day, random.Random(seed + 3), faults, summary)
         _write_lines(landing, "app_events", batch_date, events, summary)

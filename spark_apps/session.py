@@ -32,8 +32,8 @@ def sql_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
             spark.conf.set(key, value)
         yield
     finally:
-        for key, value in before.items():
-            if value is None:
+        for key, old in before.items():
+            if old is None:
                 spark.conf.unset(key)
             else:
-                spark.conf.set(key, value)
+                spark.conf.set(key, old)

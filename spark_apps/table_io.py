@@ -386,23 +386,23 @@ class TableIO:
     def file_count(self, table: str) -> int:
         """Data files the current version reads (what compaction reduces)."""
         if self.table_format == "delta":
-            return int(self.spark.sql(f"DESCRIBE DETAIL {table}").first()["numFiles"])
-        return int(self.spark.sql(f"SELECT count(*) FROM {table}.files").first()[0])
+            return int(self.spark.sql(f"DESCRIBE DETAIL {table}").collect()[0]["numFiles"])
+        return int(self.spark.sql(f"SELECT count(*) FROM {table}.files").collect()[0][0])
 
     def last_update(self, table: str) -> dt.datetime | None:
         """When the table last changed (its newest commit, UTC); None before the first commit."""
         if self.table_format == "delta":
             history = self.spark.sql(f"DESCRIBE HISTORY {table}").selectExpr("CAST(max(timestamp) AS DOUBLE)")
-            seconds = history.first()[0]
+            seconds = history.collect()[0][0]
         else:
-            seconds = self.spark.sql(f"SELECT CAST(max(committed_at) AS DOUBLE) FROM {table}.snapshots").first()[0]
+            seconds = self.spark.sql(f"SELECT CAST(max(committed_at) AS DOUBLE) FROM {table}.snapshots").collect()[0][0]
         return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
 
     def version_count(self, table: str) -> int:
         """Versions still readable by time travel (Iceberg snapshots; Delta history entries)."""
         if self.table_format == "delta":
             return int(self.spark.sql(f"DESCRIBE HISTORY {table}").count())
-        return int(self.spark.sql(f"SELECT count(*) FROM {table}.snapshots").first()[0])
+        return int(self.spark.sql(f"SELECT count(*) FROM {table}.snapshots").collect()[0][0])
 
     def delete_where(self, table: str, predicate: str) -> int:
         """Delete the rows matching ``predicate`` in one commit (metadata-only when it matches whole

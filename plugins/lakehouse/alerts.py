@@ -55,7 +55,7 @@ def send(cfg: AlertsConfig, alert: Alert) -> list[str]:
     """Send ``alert`` to every channel when its kind is enabled; returns the channels that took it."""
     if alert.kind not in cfg.events:
         return []
-    sent = []
+    sent: list[str] = []
     for channel in cfg.channels:
         try:
             _SENDERS[channel.type](channel, alert)

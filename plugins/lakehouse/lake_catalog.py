@@ -164,7 +164,8 @@ class LakeCatalog:
             "last_operation": str(snapshot.summary.operation.value) if snapshot and snapshot.summary else None,
             "snapshots": len(table.snapshots()),
             "partitioned_by": [
-                _partition_field(str(f.transform), table.schema().find_column_name(f.source_id)) for f in spec.fields
+                _partition_field(str(f.transform), table.schema().find_column_name(f.source_id) or str(f.source_id))
+                for f in spec.fields
             ],
             "upstream": lineage.upstream(ref.qualified),
             "downstream": lineage.downstream(ref.qualified),
@@ -223,7 +224,7 @@ class LakeCatalog:
         uri = _store_uri(source_file)
         if contract.format != "csv" or not uri:
             return None
-        return _header(self.store, uri, contract.reader.delimiter, contract.reader.quote)
+        return _header(self.store, uri, contract.reader.delimiter, contract.reader.quote)  # type: ignore[arg-type]  # stores hash by identity
 
 
 # --------------------------------------------------------------------------- cached by immutable keys

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any
 
@@ -163,7 +164,9 @@ def page(title: str, base: str, body: str) -> str:
     )
 
 
-def _table(head: Iterable[str], rows: Iterable[Iterable[str]], table_id: str, numeric: set[int] = frozenset()) -> str:
+def _table(
+    head: Iterable[str], rows: Iterable[Iterable[str]], table_id: str, numeric: AbstractSet[int] = frozenset()
+) -> str:
     """An HTML table; cells are already escaped (they may hold links)."""
     th = "".join(f'<th class="num">{h}</th>' if i in numeric else f"<th>{h}</th>" for i, h in enumerate(head))
     body = "".join(
@@ -284,7 +287,7 @@ def _task_row(row: dict[str, Any], task: dict[str, Any]) -> list[str]:
 def runs_body(runs: list[dict[str, Any]]) -> str:
     if not runs:
         return '<p id="runs-empty">No runs recorded yet.</p>'
-    blocks = []
+    blocks: list[str] = []
     for run in runs:
         status = "success" if run["status"] == "success" else "failure"
         link = f' <a href="{html.escape(run["url"])}" target="_top">open in Airflow</a>' if run.get("url") else ""

@@ -96,7 +96,7 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
             print(f"WAREHOUSE_RESULT {result.summary()}")
             return result.summary()
 
-        sql = render()
+        sql: Any = render()  # multiple_outputs: each key is an XComArg of its own (the stub types it as one)
         prepare = SQLExecuteQueryOperator(task_id="prepare", conn_id=conn_id, sql=sql["prepare"], autocommit=True)
         copy = SQLExecuteQueryOperator(task_id="copy", conn_id=conn_id, sql=sql["copy"], autocommit=True)
         merge = SQLExecuteQueryOperator(

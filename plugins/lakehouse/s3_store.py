@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 from collections.abc import Iterator
 
@@ -34,7 +35,7 @@ class S3Store:
         ]
         return sorted(files, key=lambda f: f.uri)
 
-    def list_folders(self, prefix: str) -> list[str]:
+    def list_folders(self, prefix: str) -> builtins.list[str]:
         bucket, key_prefix = split_uri(prefix.rstrip("/") + "/")
         prefixes = self.hook.list_prefixes(bucket_name=bucket, prefix=key_prefix, delimiter="/")
         return sorted(p[len(key_prefix) :].strip("/") for p in prefixes)

@@ -155,7 +155,7 @@ class MaintenanceConfig(_Strict):
 
     schedule: str | None = "@weekly"
     zones: dict[Zone, ZoneRetention] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]  # the keys are Zone literals; mypy widens them to str
             "raw": ZoneRetention(partition_retention_days=730),
             "quarantine": ZoneRetention(retain_last=2, partition_retention_days=90),
             "curated": ZoneRetention(),

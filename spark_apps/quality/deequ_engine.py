@@ -39,6 +39,7 @@ from spark_apps.config import (
     UniquenessCheck,
 )
 from spark_apps.config.base import quote
+from spark_apps.lake_fs import jvm_of
 from spark_apps.quality.results import Measurements
 
 ROWS = "_rows"  # the implicit Size constraint every plan carries
@@ -221,7 +222,7 @@ def shutdown_callback_server(spark: SparkSession) -> None:
     """Stop py4j's callback server if one runs (safe to call when none does)."""
     gateway = spark.sparkContext._gateway
     server = gateway.get_callback_server() if gateway is not None else None
-    if server is None:
+    if gateway is None or server is None:
         return
     if not server.is_shutdown:
         gateway.shutdown_callback_server()
@@ -233,7 +234,7 @@ def shutdown_callback_server(spark: SparkSession) -> None:
 def deequ_available(spark: SparkSession) -> bool:
     """True when the Deequ classes load in this Spark's JVM (the jar is on the classpath)."""
     try:
-        return bool(spark.sparkContext._jvm.org.apache.spark.util.Utils.classIsLoadable(DEEQU_CLASS))
+        return bool(jvm_of(spark).org.apache.spark.util.Utils.classIsLoadable(DEEQU_CLASS))
     except Exception:
         return False
 

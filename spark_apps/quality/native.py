@@ -42,7 +42,7 @@ class NativeEngine:
         aggs += [F.count(F.expr(c.compliance_sql())).alias(f"v{i}") for i, c in enumerate(checks)]
         aggs += [F.min(c.helper_column()).alias(f"a{i}") for i, c in enumerate(freshness)]
         aggs += [F.count(F.col(c)).alias(f"n{i}") for i, c in enumerate(null_cols)]
-        row = prepared.agg(*aggs).first()
+        row = prepared.agg(*aggs).collect()[0]
         rows = int(row["rows"])
         values: dict[str, float | None] = {}
         for i, c in enumerate(checks):

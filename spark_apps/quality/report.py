@@ -179,7 +179,8 @@ def latest_and_history(results: Sequence[dict]) -> tuple[list[dict], list[dict]]
     for r in results:
         key = (str(_plain(r["checked_at"])), r["run_id"])
         newest[r["table_name"]] = max(newest.get(r["table_name"], key), key)
-    current, history = [], []
+    current: list[dict] = []
+    history: list[dict] = []
     for r in results:
         (current if r["run_id"] == newest[r["table_name"]][1] else history).append(r)
     return current, history

@@ -99,7 +99,7 @@ def _frequencies(df: DataFrame, check: UniquenessCheck) -> DataFrame:
 def unique_and_keyed_rows(df: DataFrame, check: UniquenessCheck) -> tuple[int, int]:
     """Rows whose key occurs exactly once, and rows with a key (Deequ's denominator): one aggregation
     reading only the key columns."""
-    row = _frequencies(df, check).agg(F.sum((F.col("count") == 1).cast("long")), F.sum("count")).first()
+    row = _frequencies(df, check).agg(F.sum((F.col("count") == 1).cast("long")), F.sum("count")).collect()[0]
     return int(row[0] or 0), int(row[1] or 0)
 
 

@@ -46,7 +46,7 @@ class ModelBuild:
     def run(self) -> BuildReport:
         raw = {name: self._raw(name) for name in RAW_SOURCES}
         since = {} if self.full else self._high_waters()
-        reached = {name: raw[name].agg(F.max("_ingested_at")).first()[0] for name in INCREMENTAL_SOURCES}
+        reached = {name: raw[name].agg(F.max("_ingested_at")).collect()[0][0] for name in INCREMENTAL_SOURCES}
         products = self._small_dimension(
             "dim_product", build_dim_product(raw["products"], self.rules), "product_key", "product_id"
         )
@@ -117,7 +117,7 @@ class ModelBuild:
             )
         changed = changed_keys(dim, before, "customer_id").localCheckpoint()
         self.io.sync(dim, table, ["customer_key"], scope=scope)
-        delivered = "all" if since is None else scope.count()  # type: ignore[union-attr]
+        delivered = scope.count() if isinstance(scope, DataFrame) else scope
         self.report.add(
             table,
             rows=self.spark.table(table).count(),
@@ -163,7 +163,8 @@ class ModelBuild:
             ids = marked.where(affected_row).select("transaction_id").distinct().localCheckpoint()
             source = raw.join(ids, "transaction_id", "left_semi")
         dims = [self.spark.table(self.env.table("curated", d)) for d in ("dim_customer", "dim_product", "dim_date")]
-        fact = build_fact_transactions(source, *dims, self.rules).localCheckpoint()
+        customers, products, dates = dims
+        fact = build_fact_transactions(source, customers, products, dates, self.rules).localCheckpoint()
         self.io.ensure_table(
             table, fact.schema, partition_by=["months(transaction_date)"], properties=self.rules.fact_table_properties
         )

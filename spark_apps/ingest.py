@@ -3,8 +3,9 @@ with reasons.
 
 Files are read whole and split into lines here (not by Spark's CSV reader) so that every row keeps
 its exact file and line number, CR-only endings work, and a malformed line can never shift or swallow
-its neighbours. Each line is then parsed with ``from_csv`` using the header of its own file, so files
-with reordered, re-cased or aliased columns load side by side.
+its neighbours. A quoted CSV field may hold line breaks: that record is one row, numbered by its first
+line (``read_records``). Each record is then parsed with ``from_csv`` using the header of its own file,
+so files with reordered, re-cased or aliased columns load side by side.
 """
 
 from __future__ import annotations
@@ -45,10 +46,78 @@ def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
     )
 
 
+CONTINUES = "\u0002"  # follows a line break inside a quoted field: the next line continues that record
+RECORDS = "array<struct<line:int,raw:string>>"
+
+
+def _mark_quoted_breaks(text: Column, quote: str) -> Column:
+    """Follow each line break inside a quoted field with ``CONTINUES``. Split at its quote characters,
+    a text alternates outside / inside quotes (an escaped ``""`` closes and reopens at once), so this
+    needs no scan with state; a text without a quote is returned as it is."""
+    segments = F.split(text, re.escape(quote), -1)
+    marked = F.transform(
+        segments,
+        lambda s, i: F.when(i % 2 == 1, F.regexp_replace(s, f"({LINE_BREAK})", "$1" + CONTINUES)).otherwise(s),
+    )
+    return F.when(F.instr(text, quote) > 0, F.array_join(marked, quote)).otherwise(text)
+
+
+MAX_JOINED_CHARS = 65_536  # a longer "record" is a stray quote swallowing lines, not a multi-line field
+
+
+def _record_pattern(width: int, delimiter: str, quote: str) -> str:
+    """A whole well-formed record of ``width`` fields, each quoted (quotes inside doubled, line breaks
+    allowed) or plain (no quote, delimiter or line break). Possessive runs keep Java's regex from
+    recursing once per character."""
+    q, d = re.escape(quote), re.escape(delimiter)
+    field = f"(?:{q}(?:[^{q}]++|{q}{q})*+{q}|[^{q}{d}\\r\\n]*+)"
+    return f"^{field}(?:{d}{field}){{{width - 1}}}$"
+
+
+def _joined_records(lines: Column, width: int, delimiter: str, quote: str) -> Column:
+    """(line, raw) per record of a file whose quoted fields hold line breaks: a record runs from a line
+    that is not a continuation up to the next one, numbered by its first line. A joined record that
+    does not come out as one well-formed row of ``width`` fields (a stray quote opened it) is given
+    back as its separate lines, so a stray quote quarantines only its own lines, as without joining."""
+    n = F.size(lines)
+    starts = F.filter(F.sequence(F.lit(1), n), lambda i: ~F.element_at(lines, i).startswith(CONTINUES))
+
+    def record(start: Column, k: Column) -> Column:
+        end = F.coalesce(F.element_at(starts, k + 2), n + 1)  # the next record's first line
+        text = F.regexp_replace(F.array_join(F.slice(lines, start, end - start), "\n"), CONTINUES, "")
+        well_formed = F.when(F.length(text) <= MAX_JOINED_CHARS, text.rlike(_record_pattern(width, delimiter, quote)))
+        separate = F.transform(
+            F.sequence(start, end - 1),
+            lambda j: F.struct(j.alias("line"), F.regexp_replace(F.element_at(lines, j), CONTINUES, "").alias("raw")),
+        )
+        joined = F.array(F.struct(start.alias("line"), text.alias("raw")))
+        return F.when((end - start == 1) | F.coalesce(well_formed, F.lit(False)), joined).otherwise(separate)
+
+    return F.flatten(F.transform(starts, record)).cast(RECORDS)
+
+
+def read_records(spark: SparkSession, files: Sequence[str], width: int, delimiter: str, quote: str) -> DataFrame:
+    """One row per non-blank CSV record: (_source_file, _line [1-based, its first line], _raw). Files
+    without a line break inside quotes take the plain per-line path."""
+    whole = spark.read.text(list(files), wholetext=True).select(
+        F.col("_metadata.file_path").alias("_source_file"),
+        _mark_quoted_breaks(F.col("value"), quote).alias("_text"),
+    )
+    split = whole.select("_source_file", "_text", F.split("_text", LINE_BREAK).alias("_lines"))
+    lines = F.col("_lines")
+    numbered = F.arrays_zip(F.sequence(F.lit(1), F.size(lines)), lines).cast(RECORDS)
+    joined = _joined_records(lines, width, delimiter, quote)
+    records = F.when(F.instr("_text", CONTINUES) > 0, joined).otherwise(numbered)
+    out = split.select("_source_file", F.explode(records).alias("_r"))
+    return out.select(
+        "_source_file", F.col("_r.line").cast("long").alias("_line"), F.col("_r.raw").alias("_raw")
+    ).where(F.trim("_raw") != "")
+
+
 def _field_count(raw: Column, delimiter: str, quote: str) -> Column:
     """Number of fields in a line. Only lines holding a quote pay for removing quoted sections."""
     q, d = re.escape(quote), re.escape(delimiter)
-    unquoted = F.regexp_replace(raw, f"{q}([^{q}]|{q}{q})*{q}", "x")
+    unquoted = F.regexp_replace(raw, f"{q}(?:[^{q}]++|{q}{q})*+{q}", "x")  # possessive: no recursion per character
     return F.size(F.split(F.when(F.instr(raw, quote) > 0, unquoted).otherwise(raw), d, -1))
 
 
@@ -192,12 +261,17 @@ def with_derived(typed: DataFrame, contract: SourceContract) -> DataFrame:
     return out.withColumn("_reasons", F.when(F.size("_reasons") == 0, extra).otherwise(F.col("_reasons")))
 
 
+def _csv_records(spark: SparkSession, contract: SourceContract, layout: HeaderLayout, files: list[str]) -> DataFrame:
+    reader = contract.reader
+    return read_records(spark, files, len(layout.fields), reader.delimiter, reader.quote)
+
+
 def parse_batch(
     spark: SparkSession, contract: SourceContract, files_by_layout: dict[HeaderLayout, list[str]]
 ) -> DataFrame:
     """All CSV files of a batch, each parsed with its own header, as one typed frame with ``_reasons``."""
     frames = [
-        type_rows(parse_lines(read_lines(spark, files), contract, layout), contract)
+        type_rows(parse_lines(_csv_records(spark, contract, layout, files), contract, layout), contract)
         for layout, files in files_by_layout.items()
     ]
     return union_all(frames)

@@ -49,6 +49,46 @@ def test_unbalanced_quote_quarantines_only_its_line(lake, ingest):
     assert out.quarantine_reasons() == [["malformed: unbalanced quote"]]
 
 
+def test_a_quoted_field_with_line_breaks_is_one_row_numbered_by_its_first_line(lake, ingest):
+    # Given records whose quoted first_name spans two and three lines (LF, and CRLF inside the quotes)
+    c = fresh_contract()
+    body = (
+        HEADER
+        + b'1,"Ann\nMarie",2026-01-01\n2,Bo,2026-01-02\n'
+        + b'3,"Cy\r\nDe ""D""\r\nEd",2026-01-03\n4,Di,2026-01-04\n'
+    )
+    land(lake, c, D, {"a.csv": body})
+
+    # When the batch is ingested
+    out = ingest(c)
+
+    # Then each record is one row, numbered by the line it starts on, its line breaks kept as LF
+    assert sorted((r["customer_id"], r["first_name"], r["_line"]) for r in out.raw) == [
+        (1, "Ann\nMarie", 2),
+        (2, "Bo", 4),
+        (3, 'Cy\nDe "D"\nEd', 5),
+        (4, "Di", 8),
+    ]
+    assert (out.result.rows_read, out.result.rows_quarantined) == (4, 0)
+
+
+def test_stray_quotes_on_two_lines_quarantine_those_lines_and_keep_the_one_between(lake, ingest):
+    # Given two lines with a stray quote each, and a good line between them
+    c = fresh_contract()
+    land(lake, c, D, {"a.csv": HEADER + b'1,"Ann,2026-01-01\n2,Bo,2026-01-02\n3,"Cy,2026-01-03\n'})
+
+    # When the batch is ingested
+    out = ingest(c)
+
+    # Then the lines are not joined into one record (it would not be a well-formed row): each stray
+    # quote's line is quarantined, the line between loads
+    assert [(r["customer_id"], r["_line"]) for r in out.raw] == [(2, 3)]
+    assert [(r["_line"], r["_reasons"]) for r in sorted(out.quarantine, key=lambda r: r["_line"])] == [
+        (2, ["malformed: unbalanced quote"]),
+        (4, ["malformed: unbalanced quote"]),
+    ]
+
+
 def test_extra_columns_are_kept_in_extra(lake, ingest):
     c = fresh_contract()
     land(lake, c, D, {"a.csv": b"customer_id,first_name,loyalty_tier\n1,Ann,gold\n"})

@@ -44,13 +44,14 @@ def processing_to_warehouse() -> None:
 
     @task(outlets=[warehouse_asset(name) for name in TABLES])
     def load_warehouse(run_id: str | None = None) -> list[str]:
-        """Dimensions first, so facts never reference keys the warehouse lacks."""
-        from lakehouse.warehouse import load, record_load
+        """Dimensions first, so facts never reference keys the warehouse lacks. Each table commits on its
+        own; a table that fails (reconciliation, drift) stops the ones after it, so the warehouse holds
+        this run's dimensions with the previous run's facts at worst, never facts without dimensions."""
+        from lakehouse.warehouse import load_table
 
         results = []
         for name in TABLES:
-            result = load(cfg.warehouse, cfg.export_path(name, run_id or ""), cfg.lake.aws_conn_id)
-            record_load(cfg, result)
+            result = load_table(cfg, name, run_id or "")
             print(f"WAREHOUSE_RESULT {result.summary()}")
             results.append(result.summary())
         return results

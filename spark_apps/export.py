@@ -8,6 +8,10 @@ Two modes per table (``config/domains/<domain>/warehouse.yaml``):
   no mark, or when that version has been expired, the export is full. Deletions are not carried:
   a table that loses rows needs ``full``.
 
+Every manifest also carries the whole table's count and sums at the exported version, so the loader
+reconciles the whole warehouse table, not only the rows just sent: drift (a row changed, added or
+lost in the warehouse) fails the load and makes the next export full, which repairs it.
+
 Nested columns (arrays, maps, structs) are exported as JSON text, which every target can store.
 With ``pii.mask_exports`` (non-prod environments), columns the contracts flag as PII are exported
 masked (``spark_apps.pii``: salted SHA-256 or redaction, deterministic).
@@ -46,6 +50,10 @@ class ExportManifest:
     base_version: int | None = None  # for changes: the version the rows changed since
     skipped: str | None = None  # why nothing was exported (the lake table does not exist yet)
     copy_manifest: str | None = None  # the Redshift COPY manifest listing exactly the part files written
+    # the whole lake table at ``version``: what the warehouse table must hold once the export is loaded,
+    # whatever the export carried (a changes export is reconciled on its keys *and* on the whole table)
+    table_rows: int | None = None
+    table_measures: dict[str, str] = field(default_factory=dict)
     # column -> Spark type of the written Parquet: a table without its own DDL template gets one from this
     column_types: dict[str, str] = field(default_factory=dict)
     exported_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -121,6 +129,9 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
         portable(df).write.mode("overwrite").parquet(path)
         written = spark.read.parquet(path)
         rows, sums = totals(written, spec.measures)
+        table_rows, table_sums = (
+            (rows, sums) if mode == "full" else totals(io.read_version(table, version), spec.measures)
+        )
         copy_path = f"{path}/{EnvConfig.COPY_MANIFEST}"
         lake_fs.write_text(spark, copy_path, copy_manifest(lake_fs.list_files(spark, path, ".parquet")))
         manifest = ExportManifest(
@@ -135,6 +146,8 @@ def export_table(io: TableIO, env: EnvConfig, name: str, spec: WarehouseTable, r
             version,
             base if mode == "changes" else None,
             copy_manifest=copy_path,
+            table_rows=table_rows,
+            table_measures=table_sums,
             column_types={f.name: f.dataType.simpleString() for f in written.schema.fields},
         )
     lake_fs.write_text(spark, f"{path}/{EnvConfig.EXPORT_MANIFEST}", manifest.to_json())

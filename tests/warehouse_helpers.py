@@ -21,8 +21,16 @@ COLUMNS = [
 ]
 
 
-def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None, mode: str = "changes") -> str:
-    """Write an export the way the Spark job does: Parquet files (none for no rows) plus a manifest."""
+def export(
+    folder: Path,
+    rows: list[tuple],
+    manifest_rows: int | None = None,
+    mode: str = "changes",
+    table_rows: int | None = None,
+) -> str:
+    """Write an export the way the Spark job does: Parquet files (none for no rows) plus a manifest.
+    ``table_rows``: the whole lake table's count (a full export's own by default; a changes export's
+    is checked only when given)."""
     folder.mkdir(parents=True)
     if rows:
         table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
@@ -37,6 +45,8 @@ def export(folder: Path, rows: list[tuple], manifest_rows: int | None = None, mo
         "columns": COLUMNS,
         "export": mode,
         "version": 1,
+        "table_rows": len(rows) if table_rows is None and mode == "full" else table_rows,
+        "table_measures": {},
     }
     (folder / "_manifest.json").write_text(json.dumps(manifest))
     return str(folder)

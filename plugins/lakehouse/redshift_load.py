@@ -19,9 +19,12 @@ from airflow.sdk import TaskGroup, task
 from lakehouse.assets import warehouse_asset
 from lakehouse.warehouse import (
     LoadResult,
+    WarehouseDriftError,
     check_reconciliation,
+    check_table_totals,
     ddl,
     delete_missing_sql,
+    forget_load,
     guard_sql,
     is_full,
     merge_sql,
@@ -30,6 +33,7 @@ from lakehouse.warehouse import (
     record_load,
     render,
     staging_table,
+    table_totals_sql,
 )
 from spark_apps.config import EnvConfig, s3_url
 
@@ -91,6 +95,12 @@ def redshift_load_group(env: EnvConfig, table: str) -> TaskGroup:
                 reconcile_sql(f"{schema}.{table}", staging, manifest["keys"], list(manifest["measures"]))
             )
             result: LoadResult = check_reconciliation(manifest, tuple(row))
+            whole = hook.get_first(table_totals_sql(f"{schema}.{table}", list(manifest["measures"])))
+            try:  # after the MERGE's commit: Redshift keeps the changes, the next export (full) repairs
+                check_table_totals(manifest, tuple(whole))
+            except WarehouseDriftError as exc:
+                forget_load(env, table, str(exc))
+                raise
             hook.run(f"DROP TABLE IF EXISTS {staging}", autocommit=True)
             record_load(env, result)
             print(f"WAREHOUSE_RESULT {result.summary()}")

@@ -30,6 +30,11 @@ class ReconciliationError(RuntimeError):
     """The warehouse does not hold exactly what was exported."""
 
 
+class WarehouseDriftError(ReconciliationError):
+    """The warehouse table as a whole differs from the lake table: rows changed, added or lost in the
+    warehouse outside what the loads sent. The load rolls back and the next export is full (repair)."""
+
+
 @dataclass(frozen=True)
 class LoadResult:
     table: str
@@ -128,6 +133,32 @@ def reconcile_sql(target: str, staging: str, keys: list[str], measures: list[str
     return f"SELECT COUNT(*) AS n{sums} FROM {target} t JOIN {staging} s ON {on}"
 
 
+def table_totals_sql(target: str, measures: list[str]) -> str:
+    """Count and sums of the whole target table (compared with the lake table's, from the manifest)."""
+    sums = "".join(f", SUM({m}) AS sum_{m}" for m in measures)
+    return f"SELECT COUNT(*) AS n{sums} FROM {target}"
+
+
+def check_table_totals(manifest: dict[str, Any], row: tuple[Any, ...]) -> None:
+    """The whole warehouse table against the whole lake table; raise ``WarehouseDriftError`` with both
+    sets of numbers. Manifests without the lake totals (a skipped export) are not checked."""
+    if manifest.get("table_rows") is None:
+        return
+    problems = []
+    if int(row[0]) != manifest["table_rows"]:
+        problems.append(f"rows: lake {manifest['table_rows']}, warehouse {int(row[0])}")
+    for measure, value in zip(manifest["measures"], row[1:], strict=True):
+        expected = Decimal(manifest["table_measures"].get(measure) or "0")
+        actual = Decimal(str(value)) if value is not None else Decimal("0")
+        if expected != actual:
+            problems.append(f"sum({measure}): lake {expected}, warehouse {actual}")
+    if problems:
+        raise WarehouseDriftError(
+            f"{manifest['table']}: the warehouse table drifted from the lake table ({'; '.join(problems)}); "
+            "the next export of this table is full, which repairs it"
+        )
+
+
 def guard_sql(target: str, staging: str, manifest: dict[str, Any]) -> str:
     """A statement that fails (division by zero) unless the warehouse matches the manifest, so a load run
     as plain SQL in one transaction (Redshift) aborts instead of committing a mismatch."""
@@ -200,6 +231,10 @@ def _load(
         row = cur.fetchone()
         assert row is not None
         result = check_reconciliation(manifest, row)
+        cur.execute(table_totals_sql(target, list(manifest["measures"])))
+        whole = cur.fetchone()
+        assert whole is not None
+        check_table_totals(manifest, whole)
         con.commit()
         return dataclasses.replace(result, rows_deleted=deleted)
     except Exception:
@@ -223,6 +258,25 @@ def record_load(env: EnvConfig, result: LoadResult) -> None:
         return
     mark = {"version": result.version, "rows": result.rows_exported}
     store_for(env).write_text(env.loaded_mark_path(result.table), json.dumps(mark))
+
+
+def forget_load(env: EnvConfig, table: str, why: str) -> None:
+    """After drift: a mark with no version, so the next export of ``table`` is full and repairs it."""
+    from lakehouse.s3_store import store_for
+
+    store_for(env).write_text(env.loaded_mark_path(table), json.dumps({"version": None, "drift": why}))
+
+
+def load_table(env: EnvConfig, table: str, run_id: str) -> LoadResult:
+    """Load one table's export into the DuckDB or PostgreSQL target and record what it now holds; on
+    drift, forget the mark so the next export is full."""
+    try:
+        result = load(env.warehouse, env.export_path(table, run_id), env.lake.aws_conn_id)
+    except WarehouseDriftError as exc:
+        forget_load(env, table, str(exc))
+        raise
+    record_load(env, result)
+    return result
 
 
 def _parquet_files(export_path: str) -> list[str]:

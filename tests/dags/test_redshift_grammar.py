@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from lakehouse.redshift_load import load_statements
-from lakehouse.warehouse import ddl
+from lakehouse.warehouse import ddl, reconcile_sql, staging_table, table_totals_sql
 from spark_apps.config import load_env, load_warehouse_tables
 
 COLUMNAR_COPY_PARAMETERS = {"ACCEPTINVCHARS", "FILLRECORD", "STATUPDATE", "MANIFEST", "EXPLICIT_IDS", "FORMAT"}
@@ -81,6 +81,21 @@ def test_every_statement_of_every_table_load_is_valid_redshift(table, export):
 
     assert {type(s).__name__ for s in statements} >= {"Create", "Copy", "Merge", "Select"}
     assert [p for s in statements for p in grammar_violations(s)] == []
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_the_reconcile_tasks_queries_are_valid_redshift(table):
+    # the exported keys' counts and sums, then the whole table's (drift), as the reconcile task sends them
+    spec, target = TABLES[table], f"analytics.{table}"
+    queries = [
+        reconcile_sql(target, f"analytics.{staging_table(table)}", spec.keys, spec.measures),
+        table_totals_sql(target, spec.measures),
+    ]
+
+    statements = [parse(q) for q in queries]
+
+    assert [type(s).__name__ for s in statements] == ["Select", "Select"]
+    assert statements[1].sql(dialect="redshift").startswith("SELECT COUNT(*) AS n")
 
 
 def test_the_copy_reads_only_the_part_files_listed_in_the_export_manifest_with_the_iam_role():

@@ -62,6 +62,9 @@ def test_first_changes_export_is_full_then_only_changed_rows_since_the_loaded_ve
     assert (second.export, second.rows, second.base_version) == ("changes", 2, first.version)
     assert second.measures == {"amount": "24.00"}
     assert second.version != first.version
+    # and the manifest carries the whole table's totals at that version, for the whole-table reconciliation
+    assert (first.table_rows, first.table_measures) == (3, {"amount": "6.00"})
+    assert (second.table_rows, second.table_measures) == (4, {"amount": "28.00"})
     assert exported(second.path) == [
         {"id": 2, "amount": Decimal("20.00"), "tags": '["b"]'},
         {"id": 4, "amount": Decimal("4.00"), "tags": None},

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from lakehouse import warehouse
-from lakehouse.warehouse import ReconciliationError, load
+from lakehouse.warehouse import ReconciliationError, WarehouseDriftError, load
 from spark_apps.config import WarehouseConfig
 from tests.warehouse_helpers import customer, export
 
@@ -78,6 +78,22 @@ def test_reconciliation_mismatch_fails_with_the_numbers_and_rolls_back(cfg, post
         load(cfg, export(tmp_path / "run2", [customer(1, "changed@x"), customer(2, "b@x")], manifest_rows=5))
 
     assert rows(postgres_db) == {1: ("a@x", None)}
+
+
+def test_a_row_added_in_the_warehouse_is_drift_the_changes_load_rolls_back(cfg, postgres_db, tmp_path):
+    # Given a loaded table into which someone inserted a row the lake never had
+    load(cfg, export(tmp_path / "run1", [customer(1, "a@x")], mode="full"))
+    with psycopg.connect(postgres_db, autocommit=True) as con:
+        con.execute("INSERT INTO analytics.dim_customer (customer_key, customer_id, email) VALUES (99, 99, 'x@x')")
+
+    # When a changes export of one new row (the lake table now holds 2) is loaded
+    with pytest.raises(WarehouseDriftError, match=r"rows: lake 2, warehouse 3"):
+        load(cfg, export(tmp_path / "run2", [customer(2, "b@x")], table_rows=2))
+
+    # Then nothing of the load is visible, and the next full export repairs the table
+    assert sorted(rows(postgres_db)) == [1, 99]
+    load(cfg, export(tmp_path / "run3", [customer(1, "a@x"), customer(2, "b@x")], mode="full"))
+    assert sorted(rows(postgres_db)) == [1, 2]
 
 
 def test_a_full_export_replaces_the_table_in_one_transaction(cfg, postgres_db, tmp_path):

@@ -10,7 +10,14 @@ import duckdb
 import pytest
 
 from lakehouse import warehouse
-from lakehouse.warehouse import ReconciliationError, check_reconciliation, load_duckdb, merge_sql
+from lakehouse.warehouse import (
+    ReconciliationError,
+    WarehouseDriftError,
+    check_reconciliation,
+    check_table_totals,
+    load_duckdb,
+    merge_sql,
+)
 from spark_apps.config import WarehouseConfig, load_warehouse_tables
 from tests.warehouse_helpers import customer, export
 
@@ -105,6 +112,59 @@ def test_failure_mid_load_leaves_previous_state(cfg, tmp_path, monkeypatch):
         load_duckdb(cfg, export(tmp_path / "run2", [customer(1, "changed@x"), customer(2, "b@x")]))
 
     assert emails(cfg) == {1: "a@x"}
+
+
+def test_a_row_lost_in_the_warehouse_fails_the_next_changes_load_which_rolls_back(cfg, tmp_path):
+    # Given a loaded table from which someone deleted a row in the warehouse
+    load_duckdb(cfg, export(tmp_path / "run1", [customer(1, "a@x"), customer(2, "b@x")], mode="full"))
+    with duckdb.connect(cfg.duckdb_path) as con:
+        con.execute("DELETE FROM analytics.dim_customer WHERE customer_key = 2")
+
+    # When a changes export of one new row (the lake table now holds 3) is loaded
+    changes = export(tmp_path / "run2", [customer(3, "c@x")], table_rows=3)
+    with pytest.raises(WarehouseDriftError, match=r"dim_customer: .* drifted .*\(rows: lake 3, warehouse 2\)"):
+        load_duckdb(cfg, changes)
+
+    # Then the load rolled back, and the next (full) export repairs the table and reconciles
+    assert emails(cfg) == {1: "a@x"}
+    full = export(tmp_path / "run3", [customer(1, "a@x"), customer(2, "b@x"), customer(3, "c@x")], mode="full")
+    assert load_duckdb(cfg, full).rows_in_target == 3
+    assert emails(cfg) == {1: "a@x", 2: "b@x", 3: "c@x"}
+
+
+def test_a_value_changed_in_the_warehouse_is_named_with_both_sums():
+    manifest = {
+        "table": "fact",
+        "measures": {"amount": "10.50"},
+        "table_rows": 2,
+        "table_measures": {"amount": "10.50"},
+    }
+
+    with pytest.raises(WarehouseDriftError, match=r"sum\(amount\): lake 10.50, warehouse 10.49"):
+        check_table_totals(manifest, (2, Decimal("10.49")))
+    check_table_totals(manifest, (2, Decimal("10.50")))  # equal: no error
+
+
+def test_drift_makes_the_next_export_full(cfg, test_env, tmp_path, monkeypatch):
+    # Given a table with a load mark, whose next load finds drift
+    mark = Path(test_env.loaded_mark_path("dim_customer"))
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text(json.dumps({"version": 7, "rows": 2}))
+
+    def drifted(*args, **kwargs):
+        raise WarehouseDriftError("dim_customer: the warehouse table drifted from the lake table (rows: lake 3, …)")
+
+    monkeypatch.setattr(warehouse, "load", drifted)
+
+    # When the DAG's load of that table runs
+    with pytest.raises(WarehouseDriftError):
+        warehouse.load_table(test_env, "dim_customer", "run-9")
+
+    # Then the mark holds no version (the export reads that as "export everything") and says why
+    assert json.loads(mark.read_text()) == {
+        "version": None,
+        "drift": "dim_customer: the warehouse table drifted from the lake table (rows: lake 3, …)",
+    }
 
 
 def test_check_reconciliation_compares_exact_decimal_sums():

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the benchmarks share test data builders (tests/*.py) with the tests
 
 
 def scratch_lake(prefix: str) -> Path:

@@ -35,6 +35,11 @@ def reason_list(parts: Sequence[Column]) -> Column:
     return F.when(joined == "", F.array().cast("array<string>")).otherwise(F.split(joined, _SEP))
 
 
+def _not_blank(raw: Column) -> Column:
+    """A line with something besides whitespace (``trim`` strips spaces only: a tab-only line is blank too)."""
+    return ~raw.rlike(r"^\s*$")
+
+
 def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
     """One row per non-blank line: (_source_file, _line [1-based], _raw)."""
     whole = spark.read.text(list(files), wholetext=True).select(
@@ -42,7 +47,7 @@ def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
     )
     lines = whole.select("_source_file", F.posexplode(F.split("value", LINE_BREAK)).alias("pos", "_raw"))
     return lines.select("_source_file", (F.col("pos") + 1).cast("long").alias("_line"), "_raw").where(
-        F.trim("_raw") != ""
+        _not_blank(F.col("_raw"))
     )
 
 
@@ -111,7 +116,7 @@ def read_records(spark: SparkSession, files: Sequence[str], width: int, delimite
     out = split.select("_source_file", F.explode(records).alias("_r"))
     return out.select(
         "_source_file", F.col("_r.line").cast("long").alias("_line"), F.col("_r.raw").alias("_raw")
-    ).where(F.trim("_raw") != "")
+    ).where(_not_blank(F.col("_raw")))
 
 
 def _field_count(raw: Column, delimiter: str, quote: str) -> Column:

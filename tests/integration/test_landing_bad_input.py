@@ -251,6 +251,19 @@ def test_cr_only_and_crlf_files_load_like_lf(lake, ingest):
     ]
 
 
+def test_blank_lines_of_spaces_or_tabs_are_not_rows(lake, ingest):
+    # Given rows separated by an empty line, a line of spaces and a line of tabs
+    c = fresh_contract()
+    land(lake, c, D, {"a.csv": HEADER + b"1,Ann,2026-01-01\n\n   \n\t\t\n2,Bo,2026-01-02\n\n"})
+
+    # When the batch is ingested
+    out = ingest(c)
+
+    # Then only the two rows are read, with their own line numbers
+    assert sorted((r["customer_id"], r["_line"]) for r in out.raw) == [(1, 2), (2, 6)]
+    assert (out.result.rows_read, out.result.rows_quarantined) == (2, 0)
+
+
 def test_the_same_file_delivered_twice_loads_once(lake, ingest, spark, table_io, test_env):
     c = fresh_contract()
     content = HEADER + b"1,Ann,2026-01-01\n2,Bo,2026-01-01\n"

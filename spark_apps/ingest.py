@@ -52,7 +52,7 @@ def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
 
 
 CONTINUES = "\u0002"  # follows a line break inside a quoted field: the next line continues that record
-RECORDS = "array<struct<line:int,raw:string>>"
+NUMBERED = "\u0003"  # joins a joined record's first line number to its text: "<line>\u0003<text>"
 
 
 def _mark_quoted_breaks(text: Column, quote: str) -> Column:
@@ -80,10 +80,11 @@ def _record_pattern(width: int, delimiter: str, quote: str) -> str:
 
 
 def _joined_records(lines: Column, width: int, delimiter: str, quote: str) -> Column:
-    """(line, raw) per record of a file whose quoted fields hold line breaks: a record runs from a line
-    that is not a continuation up to the next one, numbered by its first line. A joined record that
-    does not come out as one well-formed row of ``width`` fields (a stray quote opened it) is given
-    back as its separate lines, so a stray quote quarantines only its own lines, as without joining."""
+    """``<line>NUMBERED<text>`` per record of a file whose quoted fields hold line breaks: a record runs
+    from a line that is not a continuation up to the next one, numbered by its first line. A joined
+    record that does not come out as one well-formed row of ``width`` fields (a stray quote opened it)
+    is given back as its separate lines, so a stray quote quarantines only its own lines, as without
+    joining."""
     n = F.size(lines)
     starts = F.filter(F.sequence(F.lit(1), n), lambda i: ~F.element_at(lines, i).startswith(CONTINUES))
 
@@ -93,30 +94,35 @@ def _joined_records(lines: Column, width: int, delimiter: str, quote: str) -> Co
         well_formed = F.when(F.length(text) <= MAX_JOINED_CHARS, text.rlike(_record_pattern(width, delimiter, quote)))
         separate = F.transform(
             F.sequence(start, end - 1),
-            lambda j: F.struct(j.alias("line"), F.regexp_replace(F.element_at(lines, j), CONTINUES, "").alias("raw")),
+            lambda j: F.concat(
+                j.cast("string"), F.lit(NUMBERED), F.regexp_replace(F.element_at(lines, j), CONTINUES, "")
+            ),
         )
-        joined = F.array(F.struct(start.alias("line"), text.alias("raw")))
+        joined = F.array(F.concat(start.cast("string"), F.lit(NUMBERED), text))
         return F.when((end - start == 1) | F.coalesce(well_formed, F.lit(False)), joined).otherwise(separate)
 
-    return F.flatten(F.transform(starts, record)).cast(RECORDS)
+    return F.flatten(F.transform(starts, record))
 
 
 def read_records(spark: SparkSession, files: Sequence[str], width: int, delimiter: str, quote: str) -> DataFrame:
     """One row per non-blank CSV record: (_source_file, _line [1-based, its first line], _raw). Files
-    without a line break inside quotes take the plain per-line path."""
+    without a line break inside quotes take the plain per-line path (``posexplode`` of their lines)."""
     whole = spark.read.text(list(files), wholetext=True).select(
         F.col("_metadata.file_path").alias("_source_file"),
         _mark_quoted_breaks(F.col("value"), quote).alias("_text"),
     )
-    split = whole.select("_source_file", "_text", F.split("_text", LINE_BREAK).alias("_lines"))
-    lines = F.col("_lines")
-    numbered = F.arrays_zip(F.sequence(F.lit(1), F.size(lines)), lines).cast(RECORDS)
-    joined = _joined_records(lines, width, delimiter, quote)
-    records = F.when(F.instr("_text", CONTINUES) > 0, joined).otherwise(numbered)
-    out = split.select("_source_file", F.explode(records).alias("_r"))
-    return out.select(
-        "_source_file", F.col("_r.line").cast("long").alias("_line"), F.col("_r.raw").alias("_raw")
-    ).where(_not_blank(F.col("_raw")))
+    split = whole.select(
+        "_source_file",
+        (F.instr("_text", CONTINUES) > 0).alias("_joins"),
+        F.split("_text", LINE_BREAK).alias("_lines"),
+    )
+    joins, lines = F.col("_joins"), F.col("_lines")
+    items = F.when(joins, _joined_records(lines, width, delimiter, quote)).otherwise(lines)
+    out = split.select("_source_file", "_joins", F.posexplode(items).alias("_pos", "_item"))
+    item = F.col("_item")
+    line = F.when(joins, F.substring_index(item, NUMBERED, 1).cast("long")).otherwise(F.col("_pos") + 1)
+    raw = F.when(joins, F.expr("substring(_item, instr(_item, chr(3)) + 1)")).otherwise(item)  # chr(3): NUMBERED
+    return out.select("_source_file", line.alias("_line"), raw.alias("_raw")).where(_not_blank(F.col("_raw")))
 
 
 def _field_count(raw: Column, delimiter: str, quote: str) -> Column:

@@ -1,7 +1,7 @@
 """Landing → raw: each source's files for the batch date become rows in raw.<source> or quarantine.
 
 One task group per contract in config/domains/<domain>/sources (adding a source adds a group, with no code change):
-- wait_for_files (prod only): a deferrable S3 sensor for the batch folder;
+- wait_for_files (lake on S3): an S3 sensor in reschedule mode for the batch folder;
 - validate_files: checksums, UTF-8, empty files, headers against the contract; bad files are moved
   to quarantine/files/<source>/<batch>/ with a reason.json; writes the batch plan (skipped when the
   source delivered nothing).
@@ -45,7 +45,11 @@ def wait_for_files(source: str):
         bucket_key=f"{cfg.lake.root}/landing/{source}/{BATCH_DATE}/*",
         wildcard_match=True,
         aws_conn_id=cfg.lake.aws_conn_id,
-        deferrable=True,
+        # reschedule, not deferrable: the worker slot is free between pokes, and no triggerer needs
+        # aiobotocore (whose botocore pin the amazon provider's boto3 is past; a deferred S3 trigger failed
+        # with "No module named 'aiobotocore'" for a folder not there yet)
+        mode="reschedule",
+        poke_interval=60,
         timeout=60 * (cfg.airflow.landing_sensor_timeout_minutes or 0),
     )
 

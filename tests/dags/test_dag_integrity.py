@@ -54,6 +54,7 @@ PARSE_SCRIPT = textwrap.dedent(
                                   "inlets": [a.name for a in t.inlets],
                                   "downstream": sorted(t.downstream_task_ids),
                                   "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule),
+                                  "mode": getattr(t, "mode", None),
                                   "callbacks": names(t.on_success_callback) + names(t.on_failure_callback)}
                       for t in dag.tasks},
             "callbacks": names(dag.on_success_callback) + names(dag.on_failure_callback),
@@ -215,10 +216,11 @@ def prod(scratch) -> dict:
     return parse_dags(scratch, "prod")
 
 
-def test_prod_waits_for_s3_files_with_a_deferrable_sensor(prod):
+def test_prod_waits_for_s3_files_with_a_sensor_that_frees_its_slot_between_pokes(prod):
     tasks = prod["dags"]["landing_to_raw"]["tasks"]
 
     assert tasks["transactions.wait_for_files"]["type"] == "S3KeySensor"
+    assert tasks["transactions.wait_for_files"]["mode"] == "reschedule"
     assert tasks["transactions.wait_for_files"]["downstream"] == ["transactions.validate_files"]
     assert all(t["retries"] == 3 for t in tasks.values())
     assert {name: f["errors"] for name, f in prod["files"].items() if f["errors"]} == {}

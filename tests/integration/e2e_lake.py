@@ -24,6 +24,7 @@ LONGEST = (
     "e2e-lake-delta",
     "tests/integration/test_s3_end_to_end.py",
     "tests/integration/test_new_domain.py",
+    "tests/integration/test_compose_env.py",
 )
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 # A hang guard, not a speed check: under the full suite's load on 2 cores, the Delta landing run (five

@@ -99,7 +99,10 @@ demo: package airflow-db
 	  w = load_env().warehouse; con = duckdb.connect(w.duckdb_path, read_only=True); \
 	  print('Warehouse (DuckDB):', w.duckdb_path); \
 	  [print(f'  {w.schema_}.{t:<24} rows={con.execute(f\"select count(*) from {w.schema_}.{t}\").fetchone()[0]}') \
-	   for (t,) in con.execute(\"select table_name from information_schema.tables where table_schema = ? order by 1\", [w.schema_]).fetchall()]"
+	   for (t,) in con.execute(\"select table_name from information_schema.tables where table_schema = ? order by 1\", [w.schema_]).fetchall()]; \
+	  one = lambda sql: con.execute(sql.format(s=w.schema_)).fetchone()[0]; \
+	  print('  type-2 rows (dim_customer versions superseded by a later delivery):', one('select count(*) from {s}.dim_customer where not is_current')); \
+	  print('  large orders (fact_transactions.is_large_order):', one('select count(*) from {s}.fact_transactions where is_large_order'))"
 	@echo "Logs: data/demo-*.log   Lake: data/lake   Generation summary: data/generation-summary.json"
 
 # The demo on the docker compose stack (needs a Docker engine with compose): build and start it as your

@@ -144,14 +144,8 @@ def check_table_totals(manifest: dict[str, Any], row: tuple[Any, ...]) -> None:
     sets of numbers. Manifests without the lake totals (a skipped export) are not checked."""
     if manifest.get("table_rows") is None:
         return
-    problems = []
-    if int(row[0]) != manifest["table_rows"]:
-        problems.append(f"rows: lake {manifest['table_rows']}, warehouse {int(row[0])}")
-    for measure, value in zip(manifest["measures"], row[1:], strict=True):
-        expected = Decimal(manifest["table_measures"].get(measure) or "0")
-        actual = Decimal(str(value)) if value is not None else Decimal("0")
-        if expected != actual:
-            problems.append(f"sum({measure}): lake {expected}, warehouse {actual}")
+    sums = {m: manifest["table_measures"].get(m) for m in manifest["measures"]}
+    problems, _ = _compare_totals(manifest["table_rows"], sums, row, "lake")
     if problems:
         raise WarehouseDriftError(
             f"{manifest['table']}: the warehouse table drifted from the lake table ({'; '.join(problems)}); "
@@ -189,21 +183,26 @@ def read_manifest(export_path: str, aws_conn_id: str | None = None) -> dict[str,
 
 def check_reconciliation(manifest: dict[str, Any], row: tuple[Any, ...]) -> LoadResult:
     """Compare the warehouse's count and sums with the manifest; raise with both sets of numbers."""
-    count, sums = int(row[0]), row[1:]
-    measures = list(manifest["measures"])
-    problems = []
-    if count != manifest["rows"]:
-        problems.append(f"rows: exported {manifest['rows']}, warehouse {count}")
+    problems, got = _compare_totals(manifest["rows"], manifest["measures"], row, "exported")
+    if problems:
+        raise ReconciliationError(f"{manifest['table']}: " + "; ".join(problems))
+    return LoadResult(manifest["table"], manifest["rows"], int(row[0]), got, version=manifest.get("version"))
+
+
+def _compare_totals(
+    rows: int, sums: dict[str, str | None], row: tuple[Any, ...], side: str
+) -> tuple[list[str], dict[str, str]]:
+    """A warehouse ``(count, sum, …)`` row against expected totals (exact decimals; a null sum is 0):
+    the differences, each naming both numbers, and the warehouse's sums as text."""
+    problems = [] if int(row[0]) == rows else [f"rows: {side} {rows}, warehouse {int(row[0])}"]
     got: dict[str, str] = {}
-    for measure, value in zip(measures, sums, strict=True):
-        expected = Decimal(manifest["measures"][measure] or "0")
+    for measure, value in zip(sums, row[1:], strict=True):
+        expected = Decimal(sums[measure] or "0")
         actual = Decimal(str(value)) if value is not None else Decimal("0")
         got[measure] = str(actual)
         if expected != actual:
-            problems.append(f"sum({measure}): exported {expected}, warehouse {actual}")
-    if problems:
-        raise ReconciliationError(f"{manifest['table']}: " + "; ".join(problems))
-    return LoadResult(manifest["table"], manifest["rows"], count, got, version=manifest.get("version"))
+            problems.append(f"sum({measure}): {side} {expected}, warehouse {actual}")
+    return problems, got
 
 
 def _load(

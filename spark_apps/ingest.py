@@ -1,11 +1,11 @@
 """Landing → raw: turn delivered rows (CSV, JSON lines, Parquet) into typed rows or quarantined rows
 with reasons.
 
-Files are read whole and split into lines here (not by Spark's CSV reader) so that every row keeps
-its exact file and line number, CR-only endings work, and a malformed line can never shift or swallow
-its neighbours. A quoted CSV field may hold line breaks: that record is one row, numbered by its first
-line (``read_records``). Each record is then parsed with ``from_csv`` using the header of its own file,
-so files with reordered, re-cased or aliased columns load side by side.
+Files are read as lines here (not by Spark's CSV reader), in splits, so that every row keeps its
+exact file and line number, a multi-GB file is many tasks, CR-only endings work, and a malformed line
+can never shift or swallow its neighbours. A quoted CSV field may hold line breaks: that record is one
+row, numbered by its first line (``read_records``). Each record is then parsed with ``from_csv`` using
+the header of its own file, so files with reordered, re-cased or aliased columns load side by side.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from spark_apps import lake_fs
 from spark_apps.config import ColumnSpec, SourceContract
 from spark_apps.layout import HeaderLayout, column_sources, plan_layout, split_header
 
-LINE_BREAK = r"\r\n|\r|\n"
 MAX_VALUE_IN_REASON = 80
 
 LINE_COLUMNS = ["_source_file", "_line", "_raw"]
@@ -40,31 +39,41 @@ def _not_blank(raw: Column) -> Column:
     return ~raw.rlike(r"^\s*$")
 
 
+def numbered_lines(spark: SparkSession, files: Sequence[str], quote: str | None = None) -> DataFrame:
+    """Every line of the files, blank ones too: (_source_file, _line [1-based, exact], _raw), and with
+    a ``quote``, ``_odd`` (the line holds an odd number of quotes) and ``_quoted`` (some line of its
+    file does).
+
+    Splittable: Spark reads each file in splits (``spark.sql.files.maxPartitionBytes``), so a
+    multi-GB file is many tasks and never one string. A line's number is the count of lines in the
+    file's earlier splits plus its place in its own split, as ``zipWithIndex`` does: the per-split
+    counts are a small aggregate of the same scan, keyed by ``_metadata.file_block_start``, and a
+    split's lines are consecutive ids of ``monotonically_increasing_id`` in its partition. Hadoop's
+    line reader ends a line at LF, CRLF or a lone CR, and gives each line to exactly one split."""
+    scan = spark.read.text(list(files)).select(
+        F.col("_metadata.file_path").alias("_source_file"),
+        F.col("_metadata.file_block_start").alias("_block"),
+        F.monotonically_increasing_id().alias("_id"),
+        F.col("value").alias("_raw"),
+    )
+    odd = _odd_quotes(F.col("_raw"), quote) if quote else F.lit(False)
+    scan = scan.withColumn("_odd", odd)
+    splits = scan.groupBy("_source_file", "_block").agg(
+        F.min("_id").alias("_first"), F.count(F.lit(1)).alias("_n"), F.max("_odd").alias("_odd_in_split")
+    )
+    earlier = Window.partitionBy("_source_file").orderBy("_block").rowsBetween(Window.unboundedPreceding, -1)
+    shift = F.coalesce(F.sum("_n").over(earlier), F.lit(0)) - F.col("_first") + 1
+    quoted = F.max("_odd_in_split").over(Window.partitionBy("_source_file"))
+    offsets = splits.select("_source_file", "_block", shift.alias("_shift"), quoted.alias("_quoted"))
+    lines = scan.join(F.broadcast(offsets), ["_source_file", "_block"]).select(
+        "_source_file", (F.col("_id") + F.col("_shift")).alias("_line"), "_raw", "_odd", "_quoted"
+    )
+    return lines if quote else lines.select(*LINE_COLUMNS)
+
+
 def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
     """One row per non-blank line: (_source_file, _line [1-based], _raw)."""
-    whole = spark.read.text(list(files), wholetext=True).select(
-        F.col("_metadata.file_path").alias("_source_file"), F.col("value")
-    )
-    lines = whole.select("_source_file", F.posexplode(F.split("value", LINE_BREAK)).alias("pos", "_raw"))
-    return lines.select("_source_file", (F.col("pos") + 1).cast("long").alias("_line"), "_raw").where(
-        _not_blank(F.col("_raw"))
-    )
-
-
-CONTINUES = "\u0002"  # follows a line break inside a quoted field: the next line continues that record
-NUMBERED = "\u0003"  # joins a joined record's first line number to its text: "<line>\u0003<text>"
-
-
-def _mark_quoted_breaks(text: Column, quote: str) -> Column:
-    """Follow each line break inside a quoted field with ``CONTINUES``. Split at its quote characters,
-    a text alternates outside / inside quotes (an escaped ``""`` closes and reopens at once), so this
-    needs no scan with state; a text without a quote is returned as it is."""
-    segments = F.split(text, re.escape(quote), -1)
-    marked = F.transform(
-        segments,
-        lambda s, i: F.when(i % 2 == 1, F.regexp_replace(s, f"({LINE_BREAK})", "$1" + CONTINUES)).otherwise(s),
-    )
-    return F.when(F.instr(text, quote) > 0, F.array_join(marked, quote)).otherwise(text)
+    return numbered_lines(spark, files).where(_not_blank(F.col("_raw")))
 
 
 MAX_JOINED_CHARS = 65_536  # a longer "record" is a stray quote swallowing lines, not a multi-line field
@@ -79,50 +88,63 @@ def _record_pattern(width: int, delimiter: str, quote: str) -> str:
     return f"^{field}(?:{d}{field}){{{width - 1}}}$"
 
 
-def _joined_records(lines: Column, width: int, delimiter: str, quote: str) -> Column:
-    """``<line>NUMBERED<text>`` per record of a file whose quoted fields hold line breaks: a record runs
-    from a line that is not a continuation up to the next one, numbered by its first line. A joined
-    record that does not come out as one well-formed row of ``width`` fields (a stray quote opened it)
-    is given back as its separate lines, so a stray quote quarantines only its own lines, as without
-    joining."""
-    n = F.size(lines)
-    starts = F.filter(F.sequence(F.lit(1), n), lambda i: ~F.element_at(lines, i).startswith(CONTINUES))
+def _odd_quotes(raw: Column, quote: str) -> Column:
+    """A line with an odd number of quote characters opens or closes a quoted field across its end."""
+    quotes = F.length(raw) - F.length(F.replace(raw, F.lit(quote), F.lit("")))
+    return (F.instr(raw, quote) > 0) & (quotes % 2 == 1)
 
-    def record(start: Column, k: Column) -> Column:
-        end = F.coalesce(F.element_at(starts, k + 2), n + 1)  # the next record's first line
-        text = F.regexp_replace(F.array_join(F.slice(lines, start, end - start), "\n"), CONTINUES, "")
-        well_formed = F.when(F.length(text) <= MAX_JOINED_CHARS, text.rlike(_record_pattern(width, delimiter, quote)))
-        separate = F.transform(
-            F.sequence(start, end - 1),
-            lambda j: F.concat(
-                j.cast("string"), F.lit(NUMBERED), F.regexp_replace(F.element_at(lines, j), CONTINUES, "")
-            ),
+
+def _joined_records(lines: DataFrame, width: int, delimiter: str, quote: str) -> DataFrame:
+    """The records of files with a line ending inside quotes. A line starts a record when the lines
+    above it in its file hold an even number of quotes (an escaped ``""`` counts twice, so it never
+    toggles); the record runs to the next such line, its text joined with LF and numbered by its first
+    line. A joined record that is not one well-formed row of ``width`` fields, or is longer than
+    ``MAX_JOINED_CHARS`` (a stray quote opened it), is given back as its separate lines, so a stray
+    quote quarantines only its own lines. Only these files pay for the sort by line."""
+    in_file = Window.partitionBy("_source_file").orderBy("_line")
+    above = in_file.rowsBetween(Window.unboundedPreceding, -1)
+    upto = in_file.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    odd_above = F.coalesce(F.sum(F.col("_odd").cast("int")).over(above), F.lit(0))
+    marked = lines.withColumn("_starts", odd_above % 2 == 0).withColumn(
+        "_chars", F.sum(F.length("_raw") + 1).over(upto)
+    )
+    record_start_chars = F.last(F.when(F.col("_starts"), F.col("_chars") - F.length("_raw") - 1), True).over(upto)
+    numbered = marked.select(
+        "_source_file",
+        "_line",
+        "_raw",
+        F.sum(F.col("_starts").cast("long")).over(upto).alias("_rec"),
+        (F.col("_chars") - record_start_chars).alias("_span"),
+    )
+    short = F.col("_span") <= MAX_JOINED_CHARS
+    records = numbered.groupBy("_source_file", "_rec").agg(
+        F.count(F.lit(1)).alias("_n"),
+        F.max("_span").alias("_span"),
+        F.sort_array(F.collect_list(F.when(short, F.struct("_line", "_raw")))).alias("_parts"),
+    )
+    text = F.array_join(F.transform("_parts", lambda p: p["_raw"]), "\n")
+    joined = (
+        records.where((F.col("_n") > 1) & short)
+        .select(
+            "_source_file",
+            "_rec",
+            F.element_at("_parts", 1)["_line"].alias("_line"),
+            text.alias("_raw"),
         )
-        joined = F.array(F.concat(start.cast("string"), F.lit(NUMBERED), text))
-        return F.when((end - start == 1) | F.coalesce(well_formed, F.lit(False)), joined).otherwise(separate)
-
-    return F.flatten(F.transform(starts, record))
+        .where(F.col("_raw").rlike(_record_pattern(width, delimiter, quote)))
+    )
+    separate = numbered.join(joined.select("_source_file", "_rec"), ["_source_file", "_rec"], "left_anti")
+    return separate.select(*LINE_COLUMNS).unionByName(joined.select(*LINE_COLUMNS))
 
 
 def read_records(spark: SparkSession, files: Sequence[str], width: int, delimiter: str, quote: str) -> DataFrame:
-    """One row per non-blank CSV record: (_source_file, _line [1-based, its first line], _raw). Files
-    without a line break inside quotes take the plain per-line path (``posexplode`` of their lines)."""
-    whole = spark.read.text(list(files), wholetext=True).select(
-        F.col("_metadata.file_path").alias("_source_file"),
-        _mark_quoted_breaks(F.col("value"), quote).alias("_text"),
-    )
-    split = whole.select(
-        "_source_file",
-        (F.instr("_text", CONTINUES) > 0).alias("_joins"),
-        F.split("_text", LINE_BREAK).alias("_lines"),
-    )
-    joins, lines = F.col("_joins"), F.col("_lines")
-    items = F.when(joins, _joined_records(lines, width, delimiter, quote)).otherwise(lines)
-    out = split.select("_source_file", "_joins", F.posexplode(items).alias("_pos", "_item"))
-    item = F.col("_item")
-    line = F.when(joins, F.substring_index(item, NUMBERED, 1).cast("long")).otherwise(F.col("_pos") + 1)
-    raw = F.when(joins, F.expr("substring(_item, instr(_item, chr(3)) + 1)")).otherwise(item)  # chr(3): NUMBERED
-    return out.select("_source_file", line.alias("_line"), raw.alias("_raw")).where(_not_blank(F.col("_raw")))
+    """One row per non-blank CSV record: (_source_file, _line [1-based, its first line], _raw). Lines of
+    files where no line holds an odd number of quotes are records as they are (no shuffle); the other
+    files' lines go through ``_joined_records``."""
+    lines = numbered_lines(spark, files, quote)
+    plain = lines.where(~F.col("_quoted")).select(*LINE_COLUMNS)
+    across = _joined_records(lines.where("_quoted"), width, delimiter, quote)
+    return plain.unionByName(across).where(_not_blank(F.col("_raw")))
 
 
 def _field_count(raw: Column, delimiter: str, quote: str) -> Column:
@@ -130,11 +152,6 @@ def _field_count(raw: Column, delimiter: str, quote: str) -> Column:
     q, d = re.escape(quote), re.escape(delimiter)
     unquoted = F.regexp_replace(raw, f"{q}(?:[^{q}]++|{q}{q})*+{q}", "x")  # possessive: no recursion per character
     return F.size(F.split(F.when(F.instr(raw, quote) > 0, unquoted).otherwise(raw), d, -1))
-
-
-def _unbalanced_quote(raw: Column, quote: str) -> Column:
-    quotes = F.length(raw) - F.length(F.replace(raw, F.lit(quote), F.lit("")))
-    return (F.instr(raw, quote) > 0) & (quotes % 2 == 1)
 
 
 def parse_lines(lines: DataFrame, contract: SourceContract, layout: HeaderLayout) -> DataFrame:
@@ -149,7 +166,7 @@ def parse_lines(lines: DataFrame, contract: SourceContract, layout: HeaderLayout
         _field_count(F.col("_raw"), reader.delimiter, reader.quote).alias("_n"),
     )
     shape = [
-        F.when(_unbalanced_quote(F.col("_raw"), reader.quote), F.lit("malformed: unbalanced quote")),
+        F.when(_odd_quotes(F.col("_raw"), reader.quote), F.lit("malformed: unbalanced quote")),
         F.when(F.col("_n") > width, F.concat(F.lit(f"malformed: expected {width} fields, found "), F.col("_n"))),
         F.when(F.col("_n") < width, F.concat(F.lit(f"malformed: expected {width} fields, found "), F.col("_n"))),
         *[F.lit(e) for e in layout.file_errors],

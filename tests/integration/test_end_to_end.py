@@ -177,6 +177,23 @@ def test_warehouse_matches_processing(e2e, spark):
     assert re.search(r"EXPORT_RESULT table=fact_transactions rows=\d+ export=full", logs)
 
 
+def test_every_known_account_joins_its_current_customer_in_the_warehouse(e2e, spark):
+    # Given the customers raw accepted (the rest were quarantined, so their accounts have no known customer)
+    known = {r.customer_id for r in table(spark, e2e, "raw.customers").select("customer_id").collect()}
+
+    # When a user joins the account summary's latest state to the customer dimension on its customer id
+    with duckdb.connect(e2e["warehouse"], read_only=True) as con:
+        rows = con.execute(
+            "select s.account_key, s.customer_id, count(d.customer_key) from analytics.latest_summary s "
+            "left join analytics.dim_customer d on d.customer_id = s.customer_id and d.is_current "
+            "group by s.account_key, s.customer_id"
+        ).fetchall()
+
+    # Then every account of a known customer matches exactly one current row, and only those do
+    assert rows and {matches for _, cid, matches in rows if cid in known} == {1}
+    assert {matches for _, cid, matches in rows if cid not in known} <= {0}
+
+
 @BOTH_FORMATS
 def test_rerunning_the_warehouse_load_changes_nothing(e2e):
     with duckdb.connect(e2e["warehouse"], read_only=True) as con:

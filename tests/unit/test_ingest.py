@@ -243,3 +243,64 @@ def test_a_derived_composite_key_tells_order_lines_apart_and_a_missing_part_is_a
     assert ingest.raw_ddl(ORDER_LINES).startswith(
         "order_number long, order_line_number int, region string, sales decimal(12,2), order_line_id string,"
     )
+
+
+@pytest.fixture
+def tiny_splits(spark):
+    """Spark reads files in 16-byte splits, several per partition: every file here is many splits."""
+    before = {k: spark.conf.get(k) for k in ("spark.sql.files.maxPartitionBytes", "spark.sql.files.openCostInBytes")}
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16")
+    spark.conf.set("spark.sql.files.openCostInBytes", "0")
+    yield
+    for k, v in before.items():
+        spark.conf.set(k, v)
+
+
+def test_lines_read_in_many_splits_keep_their_exact_file_line_numbers(spark, tmp_path, tiny_splits):
+    # Given two files of mixed endings (LF, CRLF, a lone CR) and blank lines, far longer than a split
+    a = "".join(f"a{i:03d}" + ("\r\n" if i % 3 else "\n") + ("\n" if i % 7 == 0 else "") for i in range(1, 121))
+    b = "h\rb1\rb2\r\rb3\r"
+    fa, fb = write(tmp_path, "a.csv", a), write(tmp_path, "b.csv", b)
+
+    # When they are read as lines
+    lines = ingest.numbered_lines(spark, [fa, fb])
+    got = {(Path(r._source_file).name, r._line, r._raw) for r in lines.collect()}
+
+    # Then each line, blank ones too, carries the number an editor shows, in each file
+    assert spark.read.text([fa]).rdd.getNumPartitions() > 10
+    expected_a = {("a.csv", n, text) for n, text in enumerate(a.replace("\r\n", "\n").split("\n")[:-1], start=1)}
+    expected_b = {("b.csv", n, text) for n, text in enumerate(b.split("\r")[:-1], start=1)}
+    assert got == expected_a | expected_b
+    assert len(got) == lines.count()
+
+
+def test_a_quoted_record_across_split_boundaries_is_one_row_and_a_stray_quote_only_its_line(
+    spark, tmp_path, tiny_splits
+):
+    # Given multi-line quoted records spread over many splits, and later a stray quote
+    body = (
+        "id,note,day\n"
+        '1,"first\nsecond\r\nthird ""q""",2026-01-01\n'
+        "2,plain,2026-01-02\n"
+        '3,"x,\ny",2026-01-03\n'
+        '4,"stray,2026-01-04\n'
+        "5,after,2026-01-05\n"
+    )
+    f = write(tmp_path, "q.csv", body)
+    plain = write(tmp_path, "p.csv", "id,note,day\n6,p,2026-01-06\n")
+
+    # When the files are read as CSV records of three fields
+    records = ingest.read_records(spark, [f, plain], 3, ",", '"')
+    got = sorted((Path(r._source_file).name, r._line, r._raw) for r in records.collect())
+
+    # Then each quoted record is one row numbered by its first line, the stray quote's line stands alone
+    assert got == [
+        ("p.csv", 1, "id,note,day"),
+        ("p.csv", 2, "6,p,2026-01-06"),
+        ("q.csv", 1, "id,note,day"),
+        ("q.csv", 2, '1,"first\nsecond\nthird ""q""",2026-01-01'),
+        ("q.csv", 5, "2,plain,2026-01-02"),
+        ("q.csv", 6, '3,"x,\ny",2026-01-03'),
+        ("q.csv", 8, '4,"stray,2026-01-04'),
+        ("q.csv", 9, "5,after,2026-01-05"),
+    ]

@@ -3,8 +3,8 @@
     .venv/bin/python bench/large_file.py --gb 3
 
 Writes one transactions CSV of --gb gigabytes (unique ids, one row in --bad-every with quantity
-`2.9`, which its `int` column cannot hold exactly), then, on one SparkSession with
-`spark.driver.memory=1g` and local[2]:
+`2.9`, which its `int` column cannot hold exactly), then, on one SparkSession with the dev
+environment's settings (`make demo`'s) but `spark.driver.memory=1g`, Spark's default, on local[2]:
 - floor:    spark.read.csv(header) → an Iceberg table (all strings, no checks): the I/O floor;
 - pipeline: file validation (sha256, UTF-8, header) + ingest_plan, as landing_to_raw runs it.
 The file is read in splits (`spark.sql.files.maxPartitionBytes`, 128 MB), never as one string, and
@@ -65,7 +65,10 @@ def main() -> None:
     rows, bad_lines = write_file(path, int(args.gb * 1024**3), args.bad_every)
     file_bytes = path.stat().st_size
 
-    env = load_env("test")
+    dev = load_env("dev")  # a laptop's settings (make demo's), with the driver at Spark's default memory
+    env = dev.model_copy(
+        update={"spark": dev.spark.model_copy(update={"conf": {**dev.spark.conf, "spark.driver.memory": "1g"}})}
+    )
     spark = build_session(env, "bench-large-file", master="local[2]")
     driver_memory = spark.sparkContext.getConf().get("spark.driver.memory", "1g (default)")
     io = TableIO.for_env(spark, env)

@@ -268,7 +268,7 @@ class EnvConfig(_Strict):
         return self
 
     def table(self, namespace: str, name: str) -> str:
-        """Fully qualified table name, e.g. ``lake.raw.customers``."""
+        """Fully qualified table name, e.g. ``lake.raw.<source>``."""
         return f"{self.catalog.name}.{namespace}.{name}"
 
     EXPORT_MANIFEST: ClassVar[str] = "_manifest.json"  # written last by an export, read by every loader

@@ -39,36 +39,54 @@ def _not_blank(raw: Column) -> Column:
     return ~raw.rlike(r"^\s*$")
 
 
-def numbered_lines(spark: SparkSession, files: Sequence[str], quote: str | None = None) -> DataFrame:
-    """Every line of the files, blank ones too: (_source_file, _line [1-based, exact], _raw), and with
-    a ``quote``, ``_odd`` (the line holds an odd number of quotes) and ``_quoted`` (some line of its
-    file does).
-
-    Splittable: Spark reads each file in splits (``spark.sql.files.maxPartitionBytes``), so a
-    multi-GB file is many tasks and never one string. A line's number is the count of lines in the
-    file's earlier splits plus its place in its own split, as ``zipWithIndex`` does: the per-split
-    counts are a small aggregate of the same scan, keyed by ``_metadata.file_block_start``, and a
-    split's lines are consecutive ids of ``monotonically_increasing_id`` in its partition. Hadoop's
-    line reader ends a line at LF, CRLF or a lone CR, and gives each line to exactly one split."""
-    scan = spark.read.text(list(files)).select(
+def _scan_lines(spark: SparkSession, files: Sequence[str], quote: str | None) -> DataFrame:
+    """Every line of the files, read in splits: (_source_file, _block, _id, _raw, _odd)."""
+    return spark.read.text(list(files)).select(
         F.col("_metadata.file_path").alias("_source_file"),
         F.col("_metadata.file_block_start").alias("_block"),
         F.monotonically_increasing_id().alias("_id"),
         F.col("value").alias("_raw"),
+        (_odd_quotes(F.col("value"), quote) if quote else F.lit(False)).alias("_odd"),
     )
-    odd = _odd_quotes(F.col("_raw"), quote) if quote else F.lit(False)
-    scan = scan.withColumn("_odd", odd)
+
+
+def _split_offsets(scan: DataFrame) -> tuple[DataFrame, frozenset[str]]:
+    """Per split, what turns a line's ``_id`` into its line number (``_shift``); and the files where some
+    line holds an odd number of quotes. One small aggregate of the scan (a row per split) is
+    collected, and the running count of each file's lines is summed here."""
     splits = scan.groupBy("_source_file", "_block").agg(
-        F.min("_id").alias("_first"), F.count(F.lit(1)).alias("_n"), F.max("_odd").alias("_odd_in_split")
+        F.min("_id").alias("first"), F.count(F.lit(1)).alias("n"), F.max("_odd").alias("odd")
     )
-    earlier = Window.partitionBy("_source_file").orderBy("_block").rowsBetween(Window.unboundedPreceding, -1)
-    shift = F.coalesce(F.sum("_n").over(earlier), F.lit(0)) - F.col("_first") + 1
-    quoted = F.max("_odd_in_split").over(Window.partitionBy("_source_file"))
-    offsets = splits.select("_source_file", "_block", shift.alias("_shift"), quoted.alias("_quoted"))
-    lines = scan.join(F.broadcast(offsets), ["_source_file", "_block"]).select(
-        "_source_file", (F.col("_id") + F.col("_shift")).alias("_line"), "_raw", "_odd", "_quoted"
+    rows = sorted(splits.collect())
+    before: dict[str, int] = {}
+    offsets = []
+    for r in rows:
+        lines_before = before.get(r._source_file, 0)
+        offsets.append((r._source_file, r._block, lines_before - r.first + 1))
+        before[r._source_file] = lines_before + r.n
+    quoted = frozenset(r._source_file for r in rows if r.odd)
+    return scan.sparkSession.createDataFrame(offsets, "_source_file string, _block long, _shift long"), quoted
+
+
+def _numbered(scan: DataFrame, offsets: DataFrame) -> DataFrame:
+    """(_source_file, _line, _raw, _odd): a split's lines are consecutive ids of
+    ``monotonically_increasing_id`` in its partition, shifted by the lines before the split."""
+    return scan.join(F.broadcast(offsets), ["_source_file", "_block"]).select(
+        "_source_file", (F.col("_id") + F.col("_shift")).alias("_line"), "_raw", "_odd"
     )
-    return lines if quote else lines.select(*LINE_COLUMNS)
+
+
+def numbered_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
+    """Every line of the files, blank ones too: (_source_file, _line [1-based, exact], _raw).
+
+    Splittable: Spark reads each file in splits (``spark.sql.files.maxPartitionBytes``), so a
+    multi-GB file is many tasks and never one string. A line's number is the count of lines in the
+    file's earlier splits plus its place in its own split, as ``zipWithIndex`` does: the per-split
+    counts come from ``_split_offsets``, keyed by ``_metadata.file_block_start``. Hadoop's line
+    reader ends a line at LF, CRLF or a lone CR, and gives each line to exactly one split."""
+    scan = _scan_lines(spark, files, None)
+    offsets, _ = _split_offsets(scan)
+    return _numbered(scan, offsets).select(*LINE_COLUMNS)
 
 
 def read_lines(spark: SparkSession, files: Sequence[str]) -> DataFrame:
@@ -139,12 +157,17 @@ def _joined_records(lines: DataFrame, width: int, delimiter: str, quote: str) ->
 
 def read_records(spark: SparkSession, files: Sequence[str], width: int, delimiter: str, quote: str) -> DataFrame:
     """One row per non-blank CSV record: (_source_file, _line [1-based, its first line], _raw). Lines of
-    files where no line holds an odd number of quotes are records as they are (no shuffle); the other
-    files' lines go through ``_joined_records``."""
-    lines = numbered_lines(spark, files, quote)
-    plain = lines.where(~F.col("_quoted")).select(*LINE_COLUMNS)
-    across = _joined_records(lines.where("_quoted"), width, delimiter, quote)
-    return plain.unionByName(across).where(_not_blank(F.col("_raw")))
+    files where no line holds an odd number of quotes are records as they are (no shuffle); only the
+    other files' lines, if there are any, go through ``_joined_records``."""
+    scan = _scan_lines(spark, files, quote)
+    offsets, quoted = _split_offsets(scan)
+    lines = _numbered(scan, offsets)
+    records = lines.select(*LINE_COLUMNS)
+    if quoted:
+        in_quoted = F.col("_source_file").isin(*sorted(quoted))
+        across = _joined_records(lines.where(in_quoted), width, delimiter, quote)
+        records = lines.where(~in_quoted).select(*LINE_COLUMNS).unionByName(across)
+    return records.where(_not_blank(F.col("_raw")))
 
 
 def _field_count(raw: Column, delimiter: str, quote: str) -> Column:

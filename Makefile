@@ -42,11 +42,12 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 # JVM packages (config/jvm_packages.yaml) the local environments name, resolved once from Maven Central by
-# Spark's own Ivy into .jvm/; tests and the demo then run offline (spark_apps/jvm_deps.py).
-$(JVM_INDEX): $(STAMP) config/jvm_packages.yaml $(wildcard config/environments/*.yaml)
+# Spark's own Ivy into .jvm/; tests and the demo then run offline (spark_apps/jvm_deps.py). Then the archive of
+# Spark's classes local drivers start with (.jvm/cds/, class-data sharing).
+$(JVM_INDEX): $(STAMP) config/jvm_packages.yaml $(wildcard config/environments/*.yaml) spark_apps/jvm_deps.py spark_apps/jobs/warm_up.py
 	@mkdir -p $(dir $(JVM_INDEX))
 	$(BIN)/python -m spark_apps.jvm_deps > $(dir $(JVM_INDEX))resolve.log 2>&1 || { tail -40 $(dir $(JVM_INDEX))resolve.log; exit 1; }
-	@tail -n +1 $(dir $(JVM_INDEX))resolve.log | grep -E "jar\(s\)|JVM cache"
+	@tail -n +1 $(dir $(JVM_INDEX))resolve.log | grep -E "jar\(s\)|JVM cache|class-data archive"
 	@touch $(JVM_INDEX)
 
 # The archive every Spark backend ships with --py-files (versioned inside by spark_apps.__version__).

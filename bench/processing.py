@@ -17,8 +17,27 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench_env import scratch_lake
+
+if TYPE_CHECKING:
+    from spark_apps.config import EnvConfig
+    from spark_apps.table_io import TableIO
+
+RETAIL_SOURCES = ["customers", "products", "fiscal_calendar", "transactions"]
+
+
+def ingest(io: TableIO, env: EnvConfig, date: str, sources: list[str]) -> None:
+    """Load one landing batch of ``sources`` into raw, checking that every row is accounted for."""
+    from spark_apps.config import load_contract_by_name
+    from spark_apps.landing import LocalStore, plan_batch
+    from spark_apps.raw_batch import ingest_plan
+
+    for source in sources:
+        contract = load_contract_by_name(source)
+        result = ingest_plan(io, env, contract, plan_batch(LocalStore(), env.lake.root, contract, [date]), "bench")
+        assert result.conserved, result.summary()
 
 
 def main() -> None:
@@ -29,11 +48,9 @@ def main() -> None:
     args = p.parse_args()
 
     scratch = scratch_lake("bench-processing-")
-    from spark_apps.config import load_contract_by_name, load_env
+    from spark_apps.config import load_env
     from spark_apps.domains.retail.build import ModelBuild
     from spark_apps.domains.retail.rules import load_retail_rules
-    from spark_apps.landing import LocalStore, plan_batch
-    from spark_apps.raw_batch import ingest_plan
     from spark_apps.sample_data import FaultRates, generate
     from spark_apps.session import build_session
     from spark_apps.table_io import TableIO
@@ -44,23 +61,17 @@ def main() -> None:
     io = TableIO.for_env(spark, env)
     rules = load_retail_rules()
 
-    def ingest(date: str, sources: list[str]) -> None:
-        for source in sources:
-            contract = load_contract_by_name(source)
-            result = ingest_plan(io, env, contract, plan_batch(LocalStore(), env.lake.root, contract, [date]), "bench")
-            assert result.conserved, result.summary()
-
     def build(run: str, full: bool) -> tuple[float, list[str]]:
         start = time.perf_counter()
         lines = ModelBuild(io, env, rules, run, full_refresh=full).run().lines
         return time.perf_counter() - start, lines
 
     generate(landing, "2026-01-01", args.customers, args.transactions, seed=1, faults=FaultRates())
-    ingest("2026-01-01", ["customers", "products", "fiscal_calendar", "transactions"])
+    ingest(io, env, "2026-01-01", RETAIL_SOURCES)
     first_s, _ = build("initial", full=False)  # also warms the JVM and the catalog
     changed = max(int(args.transactions * args.changed), 1)
     generate(landing, "2026-01-02", args.customers, changed, seed=2, faults=FaultRates())
-    ingest("2026-01-02", ["transactions"])
+    ingest(io, env, "2026-01-02", ["transactions"])
 
     incremental_s, lines = build("incremental", full=False)
     full_s, _ = build("full", full=True)

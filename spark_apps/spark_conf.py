@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from spark_apps.config import CatalogConfig, EnvConfig, load_jvm_packages
-from spark_apps.jvm_deps import cached_jars
+from spark_apps.jvm_deps import cached_jars, startup_java_options
 
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
 DELTA_EXTENSIONS = "io.delta.sql.DeltaSparkSessionExtension"
@@ -100,4 +100,8 @@ def spark_conf(env: EnvConfig) -> dict[str, str]:
         conf["spark.pyspark.python"] = sys.executable
         conf["spark.pyspark.driver.python"] = sys.executable
     conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in env.spark.conf.items()})
+    if startup := startup_java_options(env):
+        # before the user's options, so theirs win where they overlap
+        options = [*startup, conf.get("spark.driver.extraJavaOptions", "")]
+        conf["spark.driver.extraJavaOptions"] = " ".join(o for o in options if o)
     return conf

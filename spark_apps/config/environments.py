@@ -74,6 +74,10 @@ class SparkConfig(_Strict):
         default="cache",
         description="cache: the jars `make install` resolved into .jvm/ (offline); maven: spark.jars.packages.",
     )
+    class_data_sharing: bool = Field(
+        default=True,
+        description="jvm_source cache: local drivers map the archive of Spark's classes `make install` dumps.",
+    )
     jars: list[str] = Field(default=[], description="Extra jar files or URIs, beside the jvm_packages.")
     packages: list[str] = Field(default=[], description="Extra Maven coordinates, beside the jvm_packages.")
     conf: dict[str, str | int | float | bool] = {}

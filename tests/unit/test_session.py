@@ -1,4 +1,4 @@
-"""The session helpers every job uses: runtime SQL settings scoped to a block."""
+"""The session helpers every job uses: runtime SQL settings scoped to a block; the driver JVM's start-up options."""
 
 from __future__ import annotations
 
@@ -21,3 +21,15 @@ def test_sql_conf_holds_only_inside_its_block(spark):
     with pytest.raises(RuntimeError), sql_conf(spark, {partitions: "7"}):
         raise RuntimeError("a failing step")
     assert spark.conf.get(partitions) == session_value
+
+
+def test_the_test_session_driver_started_with_the_class_data_archive(spark):
+    # given: the session every test shares, built from the test environment
+    from spark_apps.jvm_deps import class_data_archive
+
+    # when: its JVM is asked for the options it started with
+    bean = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    arguments = list(bean.getInputArguments())
+
+    # then: it mapped the archive `make install` dumped
+    assert f"-XX:SharedArchiveFile={class_data_archive()}" in arguments

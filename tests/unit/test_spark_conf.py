@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from spark_apps.config import CatalogConfig, ConfigError, load_env, load_jvm_packages
-from spark_apps.jvm_deps import cached_jars
+from spark_apps.jvm_deps import CACHE_VAR, cache_dir, cached_jars, class_data_archive
 from spark_apps.spark_conf import ICEBERG_EXTENSIONS, catalog_conf, maven_libraries, spark_conf
 
 
@@ -122,3 +124,66 @@ def test_generated_methods_stay_within_what_hotspot_compiles_unless_the_user_say
     # then: whole-stage code over HotSpot's 8,000-byte JIT limit falls back, and the user's value wins
     assert {c["spark.sql.codegen.hugeMethodLimit"] for c in shipped} == {"8000"}
     assert overridden["spark.sql.codegen.hugeMethodLimit"] == "65535"
+
+
+@pytest.fixture
+def archive_in(tmp_path, monkeypatch):
+    """A JVM cache with the real one's jars whose class-data archive exists (an empty file: the conf only
+    checks that it is there)."""
+    real = cache_dir()
+    (tmp_path / "ivy").symlink_to(real / "ivy")
+    (tmp_path / "resolved.json").write_bytes((real / "resolved.json").read_bytes())
+    monkeypatch.setenv(CACHE_VAR, str(tmp_path))
+    archive = class_data_archive(tmp_path)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"")
+    return archive
+
+
+def test_a_local_driver_maps_the_class_data_archive_before_the_users_own_options(archive_in):
+    # given: the test environment, whose user conf adds a JVM option of its own
+    env = load_env("test")
+    env.spark.conf["spark.driver.extraJavaOptions"] = "-Dexample=1"
+
+    # when: the conf is derived
+    options = spark_conf(env)["spark.driver.extraJavaOptions"].split()
+
+    # then: the archive comes first and its failures are silenced; the user's options follow, so theirs win
+    assert options[:2] == [f"-XX:SharedArchiveFile={archive_in}", "-Xlog:cds*=off"]
+    assert options[2:] == ["-Dexample=1"]
+
+
+def test_no_archive_option_without_the_archive_or_for_clusters_and_databricks(archive_in):
+    # given: environments that must not get the option
+    dev = load_env("dev")
+    opted_out = dev.model_copy(update={"spark": dev.spark.model_copy(update={"class_data_sharing": False})})
+    remote = [load_env(name) for name in ("prod", "kubernetes", "databricks")]
+
+    # when / then: a cluster resolves its own jars and has no such file; the option is also off on request
+    assert "spark.driver.extraJavaOptions" not in spark_conf(opted_out)
+    assert all("SharedArchiveFile" not in spark_conf(e).get("spark.driver.extraJavaOptions", "") for e in remote)
+
+    # and: with no archive in the cache (never dumped), a local driver starts without one
+    archive_in.unlink()
+    assert "SharedArchiveFile" not in spark_conf(load_env("dev")).get("spark.driver.extraJavaOptions", "")
+
+
+def test_the_archive_make_install_dumped_maps_onto_sparks_own_classpath():
+    # given: the archive `make install` wrote, and the classpath spark-submit starts a driver with
+    from pyspark.find_spark_home import _find_spark_home
+
+    archive = class_data_archive()
+    home = Path(_find_spark_home())
+    classpath = f"{home / 'conf'}{os.pathsep}{home / 'jars' / '*'}"
+
+    # when: a JVM must use it (-Xshare:on fails when an archive does not fit the JVM or the classpath)
+    proc = subprocess.run(
+        ["java", "-Xshare:on", f"-XX:SharedArchiveFile={archive}", "-cp", classpath, "-version"],
+        capture_output=True,
+        text=True,
+    )
+
+    # then
+    assert archive.is_file(), f"no archive at {archive}: run `make install`"
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sharing" in proc.stderr

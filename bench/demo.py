@@ -56,6 +56,7 @@ def main() -> None:
     p.add_argument("--customers", type=int, default=2000)
     p.add_argument("--transactions", type=int, default=50000)
     p.add_argument("--accounts", type=int, default=1000)
+    p.add_argument("--logs", type=Path, help="a folder to keep each DAG run's log in (<n>-<dag>.log)")
     args = p.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-demo-"))
@@ -117,6 +118,9 @@ def main() -> None:
         )
         per_dag[dag_id] = per_dag.get(dag_id, 0.0) + time.perf_counter() - t0
         log = proc.stdout + proc.stderr
+        if args.logs:
+            args.logs.mkdir(parents=True, exist_ok=True)
+            (args.logs / f"{len(list(args.logs.iterdir()))}-{dag_id}.log").write_text(log)
         if proc.returncode != 0:
             sys.exit(f"{dag_id} failed:\n{log[-3000:]}")
         jvm_starts += log.count("Spark-Submit cmd")

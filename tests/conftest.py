@@ -35,6 +35,9 @@ os.environ.update(
         "AIRFLOW_CONN_SPARK_LOCAL": '{"conn_type": "spark", "host": "local[2]"}',
         "SPARK_VERSION": "3.5",
         "PYSPARK_PYTHON": sys.executable,
+        # The suite's jobs are small: C1 only, so C2's compiler threads do not compete with them for the
+        # cores (bench/jvm_startup.py). Benchmarks on the test environment keep the JIT's defaults.
+        "PIPELINE_DRIVER_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 )

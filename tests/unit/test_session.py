@@ -31,5 +31,6 @@ def test_the_test_session_driver_started_with_the_class_data_archive(spark):
     bean = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
     arguments = list(bean.getInputArguments())
 
-    # then: it mapped the archive `make install` dumped
+    # then: it mapped the archive `make install` dumped, and runs C1 only as the suite asks (conftest.py)
     assert f"-XX:SharedArchiveFile={class_data_archive()}" in arguments
+    assert "-XX:TieredStopAtLevel=1" in arguments

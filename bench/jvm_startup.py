@@ -25,6 +25,8 @@ import time
 from bench_env import ROOT, scratch_lake
 from processing import RETAIL_SOURCES, ingest
 
+JOB = ROOT / "spark_apps" / "jobs" / "build_processing.py"
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,7 +39,7 @@ def main() -> None:
     scratch = scratch_lake("bench-jvm-")
     os.environ["PIPELINE_ENV"] = args.env
     from spark_apps.config import load_env
-    from spark_apps.jvm_deps import QUIET_CDS, class_data_archive
+    from spark_apps.jvm_deps import QUIET_CDS, class_data_archive, local_submit_command
     from spark_apps.sample_data import FaultRates, generate
     from spark_apps.session import build_session
     from spark_apps.spark_conf import spark_conf
@@ -59,11 +61,8 @@ def main() -> None:
     for round_ in range(args.rounds):
         for name, options in variants.items():
             conf["spark.driver.extraJavaOptions"] = options
-            command = [str(ROOT / ".venv" / "bin" / "spark-submit"), "--master", "local[2]"]
-            command += ["--py-files", str(ROOT / "dist" / "spark_apps.zip")]
-            command += [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
-            command += [str(ROOT / "spark_apps/jobs/build_processing.py"), "--mode", "full_refresh"]
-            command += ["--run-id", f"bench-{name}-{round_}"]
+            app_args = ["--mode", "full_refresh", "--run-id", f"bench-{name}-{round_}"]
+            command = local_submit_command(conf, JOB, app_args, py_files=ROOT / "dist" / "spark_apps.zip")
             start = time.perf_counter()
             proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
             if proc.returncode != 0:

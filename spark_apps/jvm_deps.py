@@ -143,11 +143,21 @@ def startup_java_options(env: EnvConfig, cache: Path | None = None) -> list[str]
     return [f"-XX:SharedArchiveFile={archive}", QUIET_CDS] if archive.is_file() else []
 
 
+def local_submit_command(
+    conf: dict[str, str], app: Path, app_args: Sequence[str], py_files: Path | None = None
+) -> list[str]:
+    """``spark-submit`` of ``app`` on ``local[2]`` with ``conf``, through PySpark's own launcher."""
+    from pyspark.find_spark_home import _find_spark_home
+
+    command = [str(Path(_find_spark_home()) / "bin" / "spark-submit"), "--master", "local[2]"]
+    command += ["--py-files", str(py_files)] if py_files else []
+    command += [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
+    return [*command, str(app), *app_args]
+
+
 def dump_class_data_archive(env: EnvConfig, cache: Path) -> Path:
     """Run the warm-up job (the session, CSV typing, SQL, table writes and MERGE) in a JVM that writes the
     classes it loaded to the archive at exit; written under a temporary name, then renamed into place."""
-    from pyspark.find_spark_home import _find_spark_home
-
     from spark_apps.spark_conf import spark_conf
 
     target = class_data_archive(cache)
@@ -159,9 +169,8 @@ def dump_class_data_archive(env: EnvConfig, cache: Path) -> Path:
     conf["spark.driver.extraJavaOptions"] = f"-XX:ArchiveClassesAtExit={partial} {QUIET_CDS}"
     with tempfile.TemporaryDirectory(prefix="warm-up-") as scratch:
         conf.update({f"spark.sql.catalog.{env.catalog.name}.warehouse": scratch, "spark.sql.warehouse.dir": scratch})
-        command = [str(Path(_find_spark_home()) / "bin" / "spark-submit"), "--master", "local[2]"]
-        command += [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
-        command += [str(WARM_UP_JOB), "--catalog", env.catalog.name, "--format", env.table_format, "--dir", scratch]
+        app_args = ["--catalog", env.catalog.name, "--format", env.table_format, "--dir", scratch]
+        command = local_submit_command(conf, WARM_UP_JOB, app_args)
         environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
         try:
             subprocess.run(command, check=True, env=environ, stdout=subprocess.DEVNULL)

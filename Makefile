@@ -69,7 +69,7 @@ DECLARED_DOMAINS = $(shell $(BIN)/python -c "from spark_apps.model_spec import l
   print(' '.join(n for n, d in load_domains().items() if d.models))" 2>/dev/null)
 # The DAGs after landing read disjoint raw tables and write disjoint tables: as the scheduler starts each
 # when its assets update, the demo runs them at once (0.72x their time one after the other, bench/README.md).
-DEMO_AFTER_LANDING = raw_to_processing $(DECLARED_DOMAINS:%=%_processing) account_summary
+DEMO_AFTER_LANDING = $(DECLARED_DOMAINS:%=%_processing) account_summary
 demo-dag-account_summary: DEMO_DAG_CONF = -c '{"mode": "initial"}'
 demo-dag-%:
 	@echo airflow dags test $* $(DEMO_DATE) $(DEMO_DAG_CONF)
@@ -111,7 +111,7 @@ demo: package airflow-db
 
 # The demo on the docker compose stack (needs a Docker engine with compose): build and start it as your
 # user, generate the landing files, copy them into MinIO's landing prefix with minio-init's `mc`, wait for
-# the DAGs to be parsed, trigger landing_to_raw (raw_to_processing and processing_to_warehouse follow on
+# the DAGs to be parsed, trigger landing_to_raw (retail_processing and processing_to_warehouse follow on
 # their assets) and, once it succeeded, the account summary's initial build. Follow it at :8080.
 COMPOSE_LANDING := data/compose-landing
 compose-demo: install

@@ -5,7 +5,7 @@
 Runs what `make demo` runs, at its default sizes (2,000 customers, 50,000 transactions, 1 % faults,
 1,000 accounts × 36 months, 2 % of customers changed the next day, 500 bank customers, 2,000 app
 users), in a throw-away lake and Airflow home: the generator, then `airflow dags test` of
-landing_to_raw (the day, then the next day's changed customers), raw_to_processing,
+landing_to_raw (the day, then the next day's changed customers), retail_processing,
 banking_processing, events_processing, account_summary (initial) and processing_to_warehouse. JVM
 starts are the `spark-submit` commands the SparkSubmitHook logged. The last line is `name=value`
 pairs: `demo_s`, `jvm_starts`, `per_dag_s` (each DAG's seconds), `jvm_share` (the share of the demo
@@ -36,7 +36,7 @@ STAGES = [
     [("landing_to_raw", [])],
     [("landing_to_raw", ["-c", "NEXT_DAY"])],  # the next day's delivery of changed customers
     [
-        ("raw_to_processing", []),
+        ("retail_processing", []),
         ("banking_processing", []),
         ("events_processing", []),
         ("account_summary", ["-c", '{"mode": "initial"}']),

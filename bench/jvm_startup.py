@@ -3,7 +3,7 @@
     .venv/bin/python bench/jvm_startup.py --rounds 3
 
 A retail landing batch at `make demo`'s sizes is loaded into raw in a scratch lake; then the processing
-build (`spark_apps/jobs/build_processing.py --mode full_refresh`: 4 dimensions and a fact, 6 marts,
+build (`spark_apps/jobs/build_domain.py --domain retail --mode full_refresh`: 4 dimensions and a fact, 6 marts,
 about 40 Spark jobs and 12 table commits) is spark-submitted under four driver JVM option sets, one
 after the other in each round so that drift hits all four alike:
 - none:    the JVM's defaults;
@@ -25,7 +25,7 @@ import time
 from bench_env import ROOT, scratch_lake
 from processing import RETAIL_SOURCES, ingest
 
-JOB = ROOT / "spark_apps" / "jobs" / "build_processing.py"
+JOB = ROOT / "spark_apps" / "jobs" / "build_domain.py"
 
 
 def main() -> None:
@@ -61,7 +61,8 @@ def main() -> None:
     for round_ in range(args.rounds):
         for name, options in variants.items():
             conf["spark.driver.extraJavaOptions"] = options
-            app_args = ["--mode", "full_refresh", "--run-id", f"bench-{name}-{round_}"]
+            app_args = ["--domain", "retail", "--mode", "full_refresh", "--as-of", "2026-01-01"]
+            app_args += ["--run-id", f"bench-{name}-{round_}"]
             command = local_submit_command(conf, JOB, app_args, py_files=ROOT / "dist" / "spark_apps.zip")
             start = time.perf_counter()
             proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -72,7 +73,7 @@ def main() -> None:
     median = {name: statistics.median(s) for name, s in seconds.items()}
     figures = [f"{name}_s={median[name]:.1f}" for name in variants]
     figures += [f"{name}_vs_none={median[name] / median['none']:.2f}" for name in variants if name != "none"]
-    print(f"job=build_processing rounds={args.rounds} " + " ".join(figures))
+    print(f"job=build_domain_retail rounds={args.rounds} " + " ".join(figures))
 
 
 if __name__ == "__main__":

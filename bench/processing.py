@@ -5,9 +5,9 @@
 A first landing batch (customers, products, fiscal calendar, --transactions transactions) is loaded
 into raw and built once. A second batch re-delivers --changed of the transactions with new values
 (the generator's ids repeat, so they are corrections, not new rows). Then, on one warm SparkSession:
-- incremental: `ModelBuild` after the second batch (recomputes the changed transactions, the months
+- incremental: the retail `DomainBuild` after the second batch (recomputes the changed transactions, the months
   they fall in and the ranking marts; dimensions are compared and left as they are);
-- full:        `ModelBuild` with full_refresh (everything recomputed and synced, same result).
+- full:        the same build with full_refresh (everything recomputed and synced, same result).
 The last line is `name=value` pairs: `incremental_vs_full` is the figure to watch (fixed costs per
 table keep it well above the changed share at small sizes).
 """
@@ -15,6 +15,7 @@ table keep it well above the changed share at small sizes).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,8 +50,8 @@ def main() -> None:
 
     scratch = scratch_lake("bench-processing-")
     from spark_apps.config import load_env
-    from spark_apps.domains.retail.build import ModelBuild
-    from spark_apps.domains.retail.rules import load_retail_rules
+    from spark_apps.domain_build import DomainBuild
+    from spark_apps.model_spec import load_domain
     from spark_apps.sample_data import FaultRates, generate
     from spark_apps.session import build_session
     from spark_apps.table_io import TableIO
@@ -59,11 +60,11 @@ def main() -> None:
     env = load_env("test")
     spark = build_session(env, "bench-processing", master="local[2]")
     io = TableIO.for_env(spark, env)
-    rules = load_retail_rules()
+    retail = load_domain("retail")
 
     def build(run: str, full: bool) -> tuple[float, list[str]]:
         start = time.perf_counter()
-        lines = ModelBuild(io, env, rules, run, full_refresh=full).run().lines
+        lines = DomainBuild(io, env, retail, run, dt.date(2026, 1, 2), full_refresh=full).run().lines
         return time.perf_counter() - start, lines
 
     generate(landing, "2026-01-01", args.customers, args.transactions, seed=1, faults=FaultRates())
@@ -76,10 +77,11 @@ def main() -> None:
     incremental_s, lines = build("incremental", full=False)
     full_s, _ = build("full", full=True)
     fact = next(line for line in lines if "fact_transactions" in line)
+    recomputed = fact.split("rows_selected=")[1].split()[0]
     print("\n".join(lines))
     print(
         f"transactions={args.transactions} changed={changed} first_build_s={first_s:.2f} "
-        f"incremental_s={incremental_s:.2f} full_s={full_s:.2f} fact_recomputed={fact.split('recomputed=')[1]} "
+        f"incremental_s={incremental_s:.2f} full_s={full_s:.2f} fact_recomputed={recomputed} "
         f"full_rows_per_s={args.transactions / full_s:.0f}"
     )
     print(f"incremental_vs_full={incremental_s / full_s:.2f} changed_share={changed / args.transactions:.4f}")

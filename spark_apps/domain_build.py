@@ -2,10 +2,15 @@
 
 Each model: its inputs are read (a missing optional raw input reads as empty, with its contract's
 columns), its select runs over them (Spark SQL whose table names are the inputs' aliases, with the
-named parameters ``:as_of`` and ``:run_id``, or a transform of ``spark_apps/domains/<domain>.py``), and
+named parameters ``:as_of`` and ``:run_id``, or a transform of ``spark_apps/domains/<domain>``), and
 the result is materialized in one commit per table. Keys are checked before anything is written: a
 select that yields two rows for one key fails the run naming the model and a key, never a half-written
 table. Re-running with the same raw data changes no row (MERGEs rewrite only changed rows).
+
+Incremental runs propagate change: a model built this run keeps the rows it changed (before and after)
+for the models declared after it, which recompute the keys that follow those rows
+(``incremental.follow``) or rebuild the partitions they fall into (``partitions_from``). A full refresh
+reads everything and gives the same tables.
 """
 
 from __future__ import annotations
@@ -64,6 +69,59 @@ def unknown_row(model: ModelSpec, df: DataFrame) -> DataFrame:
     return df.sparkSession.createDataFrame([row], df.schema)
 
 
+def run_select(
+    spark: SparkSession,
+    domain: str,
+    model: ModelSpec,
+    inputs: dict[str, DataFrame],
+    params: dict[str, str],
+    where: str | None = None,
+) -> DataFrame:
+    """The model's select over its inputs (a transform, or SQL over temporary views named by alias),
+    filtered by ``where`` when given."""
+    if model.transform is not None:
+        module = importlib.import_module(f"spark_apps.domains.{domain}")
+        fn: Transform = getattr(module, model.transform)
+        out = fn(inputs, params)
+        return out if where is None else out.where(where)
+    for alias, df in inputs.items():
+        df.createOrReplaceTempView(alias)
+    try:
+        out = spark.sql(model.select or "", args=params)
+        # materialized before the views go: the plan must not depend on them afterwards
+        return (out if where is None else out.where(where)).localCheckpoint()
+    finally:
+        for alias in inputs:
+            spark.catalog.dropTempView(alias)
+
+
+def model_rows(model: ModelSpec, selected: DataFrame) -> DataFrame:
+    """The table's rows from the select's: type 2 versions of an ``scd2`` model's deliveries, plus the
+    unknown member where one is declared."""
+    df = selected
+    if model.scd2 is not None:
+        attributes = [c for c in df.columns if c not in model.keys and not c.startswith("_")]
+        attributes = [c for c in attributes if c != model.scd2.effective_from]
+        df = scd2_versions(
+            df,
+            model.keys,
+            model.scd2.tracked,
+            model.scd2.surrogate_key,
+            model.scd2.effective_from,
+            model.scd2.first_valid_from,
+            attributes,
+        )
+    if model.unknown_member is not None:
+        df = df.unionByName(unknown_row(model, df))
+    return df
+
+
+def symmetric_difference(a: DataFrame, b: DataFrame) -> DataFrame:
+    """Rows in exactly one of two frames of the same columns: what changed between two states."""
+    b = b.select(*a.columns)
+    return a.subtract(b).union(b.subtract(a))
+
+
 class DomainBuild:
     """Builds every model of one domain in one environment."""
 
@@ -76,23 +134,27 @@ class DomainBuild:
         self.full = full_refresh
         self.consumer = f"domain:{domain.name}"
         self.report = BuildReport()
+        self.watched: set[str] = set().union(*(m.watched() for m in domain.models))
+        self.changes: dict[str, DataFrame] = {}  # model -> the rows this run changed, before and after
 
     def run(self) -> BuildReport:
         marks = {} if self.full else self._high_waters()
         reached: dict[str, dt.datetime | None] = {}
         for model in self.domain.models:
             inputs = {alias: self._input(model, alias) for alias in model.inputs}
+            scope: DataFrame | None = None
             if model.incremental is not None:
-                mark_key = f"{model.name}:{model.incremental}"
-                whole = inputs[model.incremental]
+                mark_key = f"{model.name}:{model.incremental.input}"
+                whole = inputs[model.incremental.input]
                 reached[mark_key] = whole.agg(F.max("_ingested_at")).collect()[0][0]
                 if mark_key in marks:
-                    inputs[model.incremental] = whole.where(F.col("_ingested_at") > F.lit(marks[mark_key]))
-            self._materialize(model, self._select(model, inputs))
+                    scope = self._scope(model, whole, marks[mark_key])
+                    inputs[model.incremental.input] = whole.join(scope, model.keys, "left_semi")
+            self._materialize(model, inputs, scope)
         self._save_high_waters(reached)
         return self.report
 
-    # ------------------------------------------------------------------ inputs and select
+    # ------------------------------------------------------------------ inputs and scope
 
     def _input(self, model: ModelSpec, alias: str) -> DataFrame:
         spec = model.input(alias)
@@ -106,55 +168,108 @@ class DomainBuild:
             return self.spark.createDataFrame([], raw_ddl(load_contract_by_name(name)))
         raise RuntimeError(f"model {model.name}: input {table} does not exist (build or ingest it first)")
 
-    def _select(self, model: ModelSpec, inputs: dict[str, DataFrame]) -> DataFrame:
-        if model.transform is not None:
-            module = importlib.import_module(f"spark_apps.domains.{self.domain.name}")
-            fn: Transform = getattr(module, model.transform)
-            return fn(inputs, self.params)
-        for alias, df in inputs.items():
-            df.createOrReplaceTempView(alias)
-        try:
-            # materialized before the views go: the plan must not depend on them afterwards
-            return self.spark.sql(model.select or "", args=self.params).localCheckpoint()
-        finally:
-            for alias in inputs:
-                self.spark.catalog.dropTempView(alias)
+    def _scope(self, model: ModelSpec, whole: DataFrame, mark: dt.datetime) -> DataFrame:
+        """The keys to recompute, in one scan of the input: delivered since ``mark``, or in a row whose
+        followed column holds a value an upstream model changed this run (small sets, broadcast)."""
+        assert model.incremental is not None
+        followed = model.incremental.followed()
+        marked = whole.select(*model.keys, *[c for c in followed if c not in model.keys], "_ingested_at")
+        affected = F.col("_ingested_at") > F.lit(mark)
+        for i, (column, (alias, upstream_column)) in enumerate(followed.items()):
+            flag = f"_follows_{i}"
+            values = self.changes[model.input(alias).table].select(F.col(upstream_column).alias(column))
+            values = values.where(F.col(column).isNotNull()).distinct().withColumn(flag, F.lit(True))
+            marked = marked.join(F.broadcast(values), column, "left")
+            affected = affected | F.col(flag).isNotNull()
+        return marked.where(affected).select(*model.keys).distinct().localCheckpoint()
+
+    def _affected_partitions(self, model: ModelSpec, inputs: dict[str, DataFrame]) -> list[object]:
+        """The partitions the upstream's changed rows fall into: the select run over those rows alone."""
+        assert model.partitions_from is not None
+        changed = self.changes[model.input(model.partitions_from).table]
+        if changed.isEmpty():
+            return []
+        probe = run_select(self.spark, self.domain.name, model, {**inputs, model.partitions_from: changed}, self.params)
+        return [r[0] for r in probe.select(model.partition_by[0]).distinct().collect()]
 
     # ------------------------------------------------------------------ materializations
 
-    def _materialize(self, model: ModelSpec, df: DataFrame) -> None:
-        if model.scd2 is not None:
-            attributes = [c for c in df.columns if c not in model.keys and not c.startswith("_")]
-            attributes = [c for c in attributes if c != model.scd2.effective_from]
-            df = scd2_versions(
-                df,
-                model.keys,
-                model.scd2.tracked,
-                model.scd2.surrogate_key,
-                model.scd2.effective_from,
-                model.scd2.first_valid_from,
-                attributes,
-            )
-        if model.unknown_member is not None:
-            df = df.unionByName(unknown_row(model, df))
+    def _materialize(self, model: ModelSpec, inputs: dict[str, DataFrame], scope: DataFrame | None) -> None:
+        table = self.env.table(model.zone, model.table_name)
+        kind = model.materialization
+        figures: dict[str, object] = {}
+        values = self._partitions_to_rebuild(model, table, inputs)
+        if values == []:  # the upstream changed nothing this model's partitions hold
+            self.changes[model.name] = self.spark.table(table).limit(0)
+            self.report.add(table, materialization=kind, rows=self.spark.table(table).count(), partitions_rebuilt=0)
+            return
+        where = None if values is None else in_predicate(model.partition_by[0], values)
+        df = model_rows(model, run_select(self.spark, self.domain.name, model, inputs, self.params, where))
         df = df.localCheckpoint()
         if dups := duplicate_keys(df, model.unique_key):
             raise ModelError(
                 f"model {model.name}: more than one row per key ({', '.join(model.unique_key)}), e.g. {dups};"
                 " nothing was written"
             )
-        table = self.env.table(model.zone, model.table_name)
-        self.io.ensure_table(table, df.schema, partition_by=model.partition_by)
-        kind = model.materialization
+        self.io.ensure_table(table, df.schema, partition_by=model.partition_by, properties=model.properties)
         if kind == "partition_replace":
-            column = model.partition_by[0]
-            values = [r[0] for r in df.select(column).distinct().collect()]
-            self.io.replace_where(df, table, in_predicate(column, values))
-            figures: dict[str, object] = {"partitions_replaced": len(values)}
+            figures["partitions_rebuilt"] = self._replace_partitions(model, table, df, values)
         else:
-            self.io.sync(df, table, model.unique_key, scope=None if kind == "incremental_merge" else "all")
-            figures = {"rows_selected": df.count()}
+            self._sync(model, table, df, scope)
+            figures["rows_selected"] = df.count()
+        if model.incremental is not None:
+            figures["keys_in_scope"] = "all" if scope is None else scope.count()
+        if model.name in self.changes and model.incremental is not None:
+            figures["keys_changed"] = self.changes[model.name].select(*model.keys).dropna().distinct().count()
         self.report.add(table, materialization=kind, rows=self.spark.table(table).count(), **figures)
+
+    def _partitions_to_rebuild(self, model: ModelSpec, table: str, inputs: dict[str, DataFrame]) -> list[object] | None:
+        """The partitions a ``partitions_from`` model rebuilds this run; None: all it produces."""
+        if model.partitions_from is None or self.full or not self.io.exists(table):
+            return None
+        return self._affected_partitions(model, inputs)
+
+    def _replace_partitions(self, model: ModelSpec, table: str, df: DataFrame, values: list[object] | None) -> object:
+        """Replace the given partitions (every one, for a ``partitions_from`` model rebuilt whole; else the
+        ones ``df`` holds) in one commit; returns how many, or ``all``."""
+        column = model.partition_by[0]
+        rebuilt: int | str
+        if values is not None:
+            where, rebuilt = in_predicate(column, values), len(values)
+        elif model.partitions_from is not None:
+            where, rebuilt = "true", "all"
+        else:
+            produced = [r[0] for r in df.select(column).distinct().collect()]
+            where, rebuilt = in_predicate(column, produced), len(produced)
+        self._record_changes(model, df, self.spark.table(table).where(where))
+        self.io.replace_where(df, table, where)
+        return rebuilt
+
+    def _sync(self, model: ModelSpec, table: str, df: DataFrame, scope: DataFrame | None) -> None:
+        """One MERGE: an incremental merge upserts; scd2 and full also delete what the scope no longer has."""
+        before, after = self.spark.table(table), df
+        if scope is not None:
+            before = before.join(scope, model.keys, "left_semi")
+            if model.materialization != "incremental_merge":
+                after = df.join(scope, model.keys, "left_semi")
+        self._record_changes(model, after, before)
+        delete_scope: DataFrame | str | None = "all" if scope is None else scope
+        if model.materialization == "incremental_merge":
+            delete_scope = None
+        self.io.sync(df, table, model.unique_key, scope=delete_scope)
+
+    def _record_changes(self, model: ModelSpec, after: DataFrame, before: DataFrame) -> None:
+        """Keep, before the write, what this run changes in the model's table when a later model reads
+        it (or an incremental scd2 model reports its changed keys): an incremental merge's recomputed rows
+        as they were and are, else the rows that differ."""
+        reports_keys = model.scd2 is not None and model.incremental is not None
+        if self.full or (model.name not in self.watched and not reports_keys):
+            return
+        if model.materialization == "incremental_merge":
+            changed = after.unionByName(before.select(*after.columns))
+        else:
+            changed = symmetric_difference(after, before)
+        self.changes[model.name] = changed.localCheckpoint()
 
     # ------------------------------------------------------------------ progress
 

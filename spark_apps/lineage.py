@@ -2,7 +2,7 @@
 
 Each config already says where its tables come from: a source contract feeds ``raw.<source>`` and
 ``quarantine.<source>`` from its landing folder; a domain's ``domain.yaml`` gives each model's
-inputs (and, for tables its code builds, their inputs under ``lineage``); the account summary names
+inputs; the account summary names
 its source and outputs; ``config/domains/<domain>/warehouse.yaml`` names each warehouse table's lake
 source; a processing or marts quality suite with quarantining rules lists failing rows in
 ``quarantine.<namespace>_<table>``. Stating lineage once more elsewhere would let it drift, so this

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from spark_apps.config import DOMAINS_DIR, ConfigError, SparkType, config_dir, domain_names, load_contracts
 from spark_apps.config.base import _read_yaml, _Strict, _validate
@@ -64,14 +64,38 @@ class SeedSpec(_Strict):
 Materialization = Literal["full", "incremental_merge", "partition_replace", "scd2"]
 
 
+class IncrementalSpec(_Strict):
+    """Which keys a run recomputes: those delivered to the raw input ``input`` since the last run, plus,
+    through ``follow``, those of rows whose column (the map's key) holds a value that changed in this
+    run's build of an upstream model (the value, ``<alias>.<column>``: say a fact's reference column
+    following the natural key of the dimension it references). Each recomputed key is read with all
+    its deliveries, so an incremental run and a full refresh give the same rows."""
+
+    input: str = Field(pattern=_NAME)
+    follow: dict[str, Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*$")]] = Field(
+        default_factory=dict
+    )
+
+    def followed(self) -> dict[str, tuple[str, str]]:
+        """column -> (input alias, that model's column)."""
+        out = {}
+        for column, target in self.follow.items():
+            alias, upstream = target.split(".", 1)
+            out[column] = (alias, upstream)
+        return out
+
+
 class ModelSpec(_Strict):
     """One table a domain builds.
 
     - ``full``: the select is the whole table; one MERGE inserts, updates changed rows, deletes the rest.
     - ``incremental_merge``: the select's rows are upserted by ``keys`` (changed rows only, nothing
-      deleted); with ``incremental: <alias>`` that raw input is read only past its last high-water mark.
-    - ``partition_replace``: the partitions (``partition_by``) the select produces are replaced.
-    - ``scd2``: the select gives deliveries; their type 2 history is the table (``scd2``).
+      deleted); with ``incremental`` only the keys delivered since the last run (and those ``follow``
+      marks) are recomputed.
+    - ``partition_replace``: the partitions (``partition_by``) the select produces are replaced; with
+      ``partitions_from: <alias>`` only those that input's changed rows (before and after) fall into.
+    - ``scd2``: the select gives deliveries; their type 2 history is the table (``scd2``); with
+      ``incremental`` only the history of the keys delivered since the last run is rebuilt.
     """
 
     name: str = Field(pattern=r"^(curated|marts)\.[a-z][a-z0-9_]*$")
@@ -82,9 +106,17 @@ class ModelSpec(_Strict):
     materialization: Materialization = "full"
     keys: list[str] = Field(min_length=1, description="unique in the output (scd2: the natural key)")
     partition_by: list[str] = Field(default_factory=list)
-    incremental: str | None = None
+    incremental: IncrementalSpec | None = None
+    partitions_from: str | None = Field(default=None, pattern=_NAME)
+    properties: dict[str, str] = Field(default_factory=dict, description="table properties at creation")
     scd2: Scd2Spec | None = None
     unknown_member: UnknownMember | None = None
+
+    @field_validator("incremental", mode="before")
+    @classmethod
+    def _input_alone(cls, value: Any) -> Any:
+        """``incremental: <alias>`` is short for ``incremental: {input: <alias>}``."""
+        return {"input": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
@@ -95,16 +127,36 @@ class ModelSpec(_Strict):
         if self.materialization == "partition_replace" and len(self.partition_by) != 1:
             raise ValueError(f"model '{self.name}': partition_replace needs exactly one partition_by column")
         if self.incremental is not None:
-            if self.materialization != "incremental_merge":
-                raise ValueError(f"model '{self.name}': 'incremental' applies to incremental_merge only")
-            if self.incremental not in self.inputs or not self.input(self.incremental).table.startswith("raw."):
-                raise ValueError(f"model '{self.name}': incremental: '{self.incremental}' is not a raw input")
+            self._check_incremental(self.incremental)
+        if self.partitions_from is not None:
+            if self.materialization != "partition_replace":
+                raise ValueError(f"model '{self.name}': 'partitions_from' applies to partition_replace only")
+            self._check_model_input(self.partitions_from, "partitions_from")
         if self.unknown_member is not None and self.scd2 is None and len(self.keys) != 1:
             raise ValueError(f"model '{self.name}': an unknown member needs a single key column")
         for alias in self.inputs:
             if not re.match(_NAME, alias):
                 raise ValueError(f"model '{self.name}': input alias '{alias}' is not a lower-case name")
         return self
+
+    def _check_incremental(self, inc: IncrementalSpec) -> None:
+        if self.materialization not in ("incremental_merge", "scd2"):
+            raise ValueError(f"model '{self.name}': 'incremental' applies to incremental_merge and scd2 only")
+        if inc.input not in self.inputs or not self.input(inc.input).table.startswith("raw."):
+            raise ValueError(f"model '{self.name}': incremental.input: '{inc.input}' is not a raw input")
+        for column, (alias, _) in inc.followed().items():
+            self._check_model_input(alias, f"incremental.follow.{column}")
+
+    def _check_model_input(self, alias: str, where: str) -> None:
+        if alias not in self.inputs or self.input(alias).table.split(".", 1)[0] not in MODEL_ZONES:
+            raise ValueError(f"model '{self.name}': {where}: '{alias}' is not an input built by a model")
+
+    def watched(self) -> set[str]:
+        """The upstream models whose changed rows this model's incremental run reads."""
+        aliases = {a for a, _ in self.incremental.followed().values()} if self.incremental else set()
+        if self.partitions_from is not None:
+            aliases.add(self.partitions_from)
+        return {self.input(a).table for a in aliases}
 
     def input(self, alias: str) -> InputSpec:
         spec = self.inputs[alias]
@@ -131,10 +183,6 @@ class DomainSpec(_Strict):
     description: str
     seeds: dict[str, SeedSpec] = Field(default_factory=dict)
     models: list[ModelSpec] = Field(default_factory=list)
-    lineage: dict[Annotated[str, Field(pattern=r"^(curated|marts)\.[a-z][a-z0-9_]*$")], list[str]] = Field(
-        default_factory=dict,
-        description="tables the domain's code builds (not declared models) -> the tables each is built from",
-    )
 
     def model(self, name: str) -> ModelSpec:
         return next(m for m in self.models if m.name == name)
@@ -142,18 +190,6 @@ class DomainSpec(_Strict):
     def raw_inputs(self) -> list[str]:
         """The raw tables this domain's models read (what its processing DAG is scheduled on)."""
         return sorted({m.input(a).table for m in self.models for a in m.inputs if m.input(a).table.startswith("raw.")})
-
-
-def _check_lineage(domain: DomainSpec, path: Path, sources: set[str]) -> None:
-    """Tables built by code: each input is a raw source or another such table of the domain."""
-    known = set(domain.lineage) | {f"raw.{s}" for s in sources}
-    for table, inputs in domain.lineage.items():
-        if table in {m.name for m in domain.models}:
-            raise ConfigError(f"{path}: lineage.{table}: a declared model's inputs are its lineage")
-        if not inputs:
-            raise ConfigError(f"{path}: lineage.{table}: no inputs given")
-        if bad := [i for i in inputs if i not in known]:
-            raise ConfigError(f"{path}: lineage.{table}: unknown input(s) {', '.join(bad)}")
 
 
 def _check_inputs(domain: DomainSpec, path: Path, sources: set[str], others: set[str]) -> None:
@@ -175,6 +211,11 @@ def _check_inputs(domain: DomainSpec, path: Path, sources: set[str], others: set
                 raise ConfigError(f"{where}: '{spec.table}' is not a model declared before this one")
             if spec.optional and zone != "raw":
                 raise ConfigError(f"{where}: only raw inputs can be optional")
+        if foreign := model.watched() - built:
+            raise ConfigError(
+                f"{path}: models.{i}: changes of {', '.join(sorted(foreign))} are known only for this"
+                " domain's models (follow / partitions_from)"
+            )
         built.add(model.name)
 
 
@@ -197,7 +238,6 @@ def load_domains() -> dict[str, DomainSpec]:
         others = {m.name for other, d in parsed.items() if other != name for m in d.models}
         path = config_dir() / DOMAINS_DIR / name / "domain.yaml"
         _check_inputs(domain, path, sources, others)
-        _check_lineage(domain, path, sources)
     return parsed
 
 
@@ -209,11 +249,9 @@ def load_domain(name: str) -> DomainSpec:
 
 
 def model_lineage() -> dict[str, list[str]]:
-    """``<zone>.<table>`` of every domain's table -> the tables it reads: a declared model's inputs (seeds
-    excluded), or what the domain declares for the tables its code builds."""
+    """``<zone>.<table>`` of every domain's model -> the tables it reads: its inputs, seeds excluded."""
     lineage: dict[str, list[str]] = {}
     for d in load_domains().values():
-        lineage.update({table: sorted(inputs) for table, inputs in d.lineage.items()})
         for m in d.models:
             lineage[m.name] = sorted({m.input(a).table for a in m.inputs if not m.input(a).table.startswith("seed.")})
     return lineage

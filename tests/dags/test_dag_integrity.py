@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_DAGS = {
     "landing_to_raw",
-    "raw_to_processing",
+    "retail_processing",
     "banking_processing",
     "events_processing",
     "processing_to_warehouse",
@@ -143,18 +143,18 @@ def test_landing_has_a_validate_group_per_contract_feeding_one_ingest_of_the_bat
 def test_dags_are_chained_by_assets(parsed):
     dags = parsed["dags"]
     raw_outlets = {a for t in dags["landing_to_raw"]["tasks"].values() for a in t["outlets"]}
-    curated_outlets = {a for t in dags["raw_to_processing"]["tasks"].values() for a in t["outlets"]}
+    curated_outlets = {a for t in dags["retail_processing"]["tasks"].values() for a in t["outlets"]}
 
-    assert set(dags["raw_to_processing"]["schedule_assets"]) <= raw_outlets
+    assert set(dags["retail_processing"]["schedule_assets"]) <= raw_outlets
     # any retail source changing re-runs the model (a product or calendar update alone included)
-    assert dags["raw_to_processing"]["schedule_assets"] == [
+    assert dags["retail_processing"]["schedule_assets"] == [
         "raw.customers",
         "raw.fiscal_calendar",
         "raw.products",
         "raw.transactions",
     ]
-    assert dags["raw_to_processing"]["schedule_condition"] == "AssetAny"
-    assert dags["raw_to_processing"]["params"] == ["mode"]
+    assert dags["retail_processing"]["schedule_condition"] == "AssetAny"
+    assert dags["retail_processing"]["params"] == ["mode"]
     assert curated_outlets == {
         *(f"curated.{t}" for t in ("dim_customer", "dim_product", "dim_date", "fact_transactions")),
         *(f"marts.{m}" for m in ("monthly_summary", "regional_performance", "sales_by_fiscal_period")),
@@ -247,12 +247,12 @@ def test_prod_loads_redshift_with_copy_then_merge_per_table_dimensions_first(pro
 
 
 def test_processing_is_gated_by_quality_before_its_assets_are_emitted(parsed):
-    # given raw_to_processing: the build, then the gate of the processing and marts layers
-    tasks = parsed["dags"]["raw_to_processing"]["tasks"]
-    assert tasks["build_model"]["downstream"] == ["quality_gate"]
+    # given retail_processing: the build, then the gate of the processing and marts layers
+    tasks = parsed["dags"]["retail_processing"]["tasks"]
+    assert tasks["build_models"]["downstream"] == ["quality_gate"]
     assert tasks["quality_gate"]["type"] == "SparkSubmitOperator"
     # then only the gate emits the gold tables' Assets, so the warehouse never follows a failed gate
-    assert tasks["build_model"]["outlets"] == []
+    assert tasks["build_models"]["outlets"] == []
     assert "curated.fact_transactions" in tasks["quality_gate"]["outlets"]
 
 
@@ -262,7 +262,7 @@ def test_databricks_env_swaps_every_spark_task_without_dag_changes(scratch):
         t["type"]
         for d in dbx["dags"].values()
         for name, t in d["tasks"].items()
-        if name.endswith(("ingest", "build_model", "quality_gate", "export_gold", "summarize"))
+        if name.endswith(("ingest", "build_models", "quality_gate", "export_gold", "summarize"))
         or name.startswith("maintain_")
     }
 

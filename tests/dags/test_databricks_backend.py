@@ -83,7 +83,7 @@ class FakeJobsApi:
         return [r for r in self.requests if r["path"] == "/api/2.2/jobs/runs/get"]
 
 
-def run_dag(api: FakeJobsApi, airflow_home: Path, dag_id: str = "raw_to_processing") -> subprocess.CompletedProcess:
+def run_dag(api: FakeJobsApi, airflow_home: Path, dag_id: str = "retail_processing") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(airflow_home),
@@ -120,7 +120,7 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     submit = build
     body = build["body"]
     task = body["spark_python_task"]
-    assert task["python_file"] == "/Workspace/Shared/lakehouse/jobs/build_processing.py"
+    assert task["python_file"] == "/Workspace/Shared/lakehouse/jobs/build_domain.py"
     assert task["parameters"][:3] == ["--env", "databricks", "--run-id"]
     assert task["parameters"][3].startswith("manual__")
     assert body["new_cluster"]["spark_version"] == "15.4.x-scala2.12"
@@ -136,13 +136,13 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
             "exclusions": ["software.amazon.glue:dqdl", "net.sourceforge.f2j:arpack_combined_all"],
         }
     }
-    assert body["run_name"] == "build_processing-build_model"
+    assert body["run_name"] == "build_domain-build_models"
     assert submit["auth"] == "Bearer dapi-test-token"
     gate_task = gate["body"]["spark_python_task"]
     assert gate["body"]["run_name"] == "quality_gate-quality_gate"
     assert gate_task["python_file"] == "/Workspace/Shared/lakehouse/jobs/quality_gate.py"
     assert gate_task["parameters"][4:] == [
-        *("--dag-id", "raw_to_processing", "--task-id", "quality_gate"),
+        *("--dag-id", "retail_processing", "--task-id", "quality_gate"),
         *("--layers", "processing", "marts", "--domain", "retail", "--as-of", "2026-03-01"),
     ]
 
@@ -152,7 +152,7 @@ def test_the_idempotency_token_is_stable_for_the_task_instance(api, airflow_home
 
     body = api.submits()[0]["body"]
     run_id = body["spark_python_task"]["parameters"][3]
-    expected = uuid.uuid5(uuid.NAMESPACE_URL, f"raw_to_processing/build_model/{run_id}/-1")
+    expected = uuid.uuid5(uuid.NAMESPACE_URL, f"retail_processing/build_models/{run_id}/-1")
     assert body["idempotency_token"] == str(expected)
 
 

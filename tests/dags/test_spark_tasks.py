@@ -70,7 +70,7 @@ def test_kubernetes_task_runs_in_cluster_mode_with_the_image_and_namespace(monke
         "AIRFLOW_CONN_SPARK_K8S", '{"conn_type": "spark", "host": "k8s://https://kubernetes.default.svc", "port": 443}'
     )
 
-    op = spark_task(load_env("kubernetes"), "t", "build_processing")
+    op = spark_task(load_env("kubernetes"), "t", "build_domain")
     cmd = build_command(op)
 
     assert cmd[1:3] == ["--master", "k8s://https://kubernetes.default.svc:443"]
@@ -79,17 +79,17 @@ def test_kubernetes_task_runs_in_cluster_mode_with_the_image_and_namespace(monke
     assert "spark.kubernetes.namespace=data" in cmd
     assert "spark.sql.catalog.lake.type=rest" in cmd
     assert cmd[-9:] == [op.application, "--env", "kubernetes", *RUN_ARGS]
-    assert op.application == "s3a://acme-lakehouse/artifacts/jobs/build_processing.py"
+    assert op.application == "s3a://acme-lakehouse/artifacts/jobs/build_domain.py"
 
 
 def test_databricks_backend_is_a_config_change():
     from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
 
-    op = spark_task(load_env("databricks"), "build_model", "build_processing", ["--x", "1"])
+    op = spark_task(load_env("databricks"), "build_model", "build_domain", ["--x", "1"])
 
     assert isinstance(op, DatabricksSubmitRunOperator)
     assert op.spark_python_task == {
-        "python_file": "/Workspace/Shared/lakehouse/jobs/build_processing.py",
+        "python_file": "/Workspace/Shared/lakehouse/jobs/build_domain.py",
         "parameters": ["--env", "databricks", *RUN_ARGS, "--x", "1"],
     }
     assert op.new_cluster["num_workers"] == 2
@@ -101,7 +101,7 @@ def test_databricks_can_run_on_an_existing_cluster():
     db = env.spark.databricks.model_copy(update={"existing_cluster_id": "0101-abc", "new_cluster": None})
     env = env.model_copy(update={"spark": env.spark.model_copy(update={"databricks": db})})
 
-    op = spark_task(env, "build_model", "build_processing")
+    op = spark_task(env, "build_model", "build_domain")
 
     assert op.existing_cluster_id == "0101-abc"
     assert op.new_cluster is None

@@ -35,7 +35,7 @@ DAG_RUN_TIMEOUT_S = 1800
 # The DAG runs that build a lake (every domain), in order, with their `airflow dags test` options.
 RUNS = (
     ("landing_to_raw", []),
-    ("raw_to_processing", []),
+    ("retail_processing", []),
     ("banking_processing", []),
     ("events_processing", []),
     ("account_summary", ["--conf", '{"mode": "initial"}']),

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.postgres]
 BATCH = "2026-02-01"
 DEMO_RUNS = (  # `make demo`'s DAGs of the retail and credit domains, in its order
     ("landing_to_raw", []),
-    ("raw_to_processing", []),
+    ("retail_processing", []),
     ("account_summary", ["--conf", '{"mode": "initial"}']),
     ("processing_to_warehouse", []),
 )

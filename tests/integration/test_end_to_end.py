@@ -19,7 +19,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from spark_apps.config import load_freshness_slas, load_warehouse_tables
-from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS
+from spark_apps.model_spec import load_domain
 from tests.integration.e2e_lake import AIRFLOW, BATCH_DATE, RUNS, ingest_parts_by_source, zone_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,16 +121,16 @@ def test_marts_reconcile_with_the_fact(e2e, spark):
 
 def test_full_refresh_from_the_dag_param_rebuilds_identical_tables(e2e, spark):
     # Given the model the incremental run built
-    tables = [f"curated.{t}" for t in CURATED_TABLES] + [f"marts.{m}" for m in MART_PARTITIONS]
+    tables = [m.name for m in load_domain("retail").models]
 
     def contents() -> dict[str, list]:
         return {t: sorted(map(repr, table(spark, e2e, t).collect())) for t in tables}
 
     before = contents()
 
-    # When raw_to_processing is triggered with the UI param mode=full_refresh
+    # When retail_processing is triggered with the UI param mode=full_refresh
     proc = subprocess.run(
-        [AIRFLOW, "dags", "test", "raw_to_processing", BATCH_DATE, "-c", '{"mode": "full_refresh"}'],
+        [AIRFLOW, "dags", "test", "retail_processing", BATCH_DATE, "-c", '{"mode": "full_refresh"}'],
         env=e2e["env"],
         capture_output=True,
         text=True,
@@ -303,9 +303,10 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
         *("curated.stg_app_events", "curated.app_sessions", "curated.dim_app_user"),
     }
     # every mart is gated
+    retail_marts = {m.name for m in load_domain("retail").models if m.zone == "marts"}
     domain_marts = {"marts.account_interest_summary", "marts.customer_profile", "marts.app_user_segments"}
     domain_marts |= {"marts.hourly_event_metrics", "marts.daily_event_summary", "marts.hourly_operational_metrics"}
-    assert {t for layer, t in tables if layer == "marts"} == {f"marts.{m}" for m in MART_PARTITIONS} | domain_marts
+    assert {t for layer, t in tables if layer == "marts"} == retail_marts | domain_marts
     # Then nothing breached, and the unknown-customer rule measured exactly the fact's unknown members
     assert results.where("status = 'failure'").count() == 0
     fact = table(spark, e2e, "curated.fact_transactions")
@@ -320,7 +321,7 @@ def test_every_layer_is_gated_recorded_and_reported(e2e, spark):
     listed = table(spark, e2e, "quarantine.curated_fact_transactions")
     assert listed.where("array_contains(_failed_rules, 'customer_known')").count() == unknown
     # and each gate's task log links its HTML report, which exists and holds the charts
-    for dag_id in ("landing_to_raw", "raw_to_processing", "banking_processing", "events_processing"):
+    for dag_id in ("landing_to_raw", "retail_processing", "banking_processing", "events_processing"):
         links = re.findall(r"QUALITY_REPORT html=file://(\S+\.html)", e2e["logs"][dag_id])
         assert links, dag_id
         page = Path(links[-1]).read_text()
@@ -355,7 +356,7 @@ def test_the_run_log_records_every_task_and_dag_run_and_is_queryable(e2e):
         for d, t, status, app, rows_in, rows_out, rows_q, tries, error in tasks
     }
     assert {k: v for k, v in by_task.items() if (v[0], v[5], v[6]) != ("success", 1, None)} == {}
-    assert ("raw_to_processing", "quality_gate") in by_task and (
+    assert ("retail_processing", "quality_gate") in by_task and (
         "landing_to_raw",
         "customers.validate_files",
     ) in by_task

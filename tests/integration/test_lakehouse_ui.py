@@ -229,7 +229,7 @@ def test_quality_history_is_what_ops_quality_results_holds(server, token, spark)
 def test_recent_runs_come_from_the_run_log_newest_first(server, token, e2e):
     runs = get_json(server, "/lakehouse/api/runs?limit=50", token)["runs"]
 
-    assert {"landing_to_raw", "raw_to_processing", "account_summary", "processing_to_warehouse"} <= {
+    assert {"landing_to_raw", "retail_processing", "account_summary", "processing_to_warehouse"} <= {
         r["dag_id"] for r in runs
     }
     ended = [r["ended_at"] for r in runs]

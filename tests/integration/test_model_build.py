@@ -1,4 +1,4 @@
-"""The processing build on real Iceberg tables, batch after batch: SCD2 across changes, no-ops and
+"""The retail domain's declared build on real Iceberg tables, batch after batch: SCD2 across changes, no-ops and
 re-deliveries, idempotent re-runs, affected-partition marts, and full_refresh giving identical tables.
 
 Raw tables are written directly (with their audit columns), so each test controls exactly what was
@@ -12,9 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from spark_apps.domains.retail.build import ModelBuild
-from spark_apps.domains.retail.rules import load_retail_rules
-from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS
+from spark_apps.domain_build import DomainBuild
+from spark_apps.model_spec import DomainSpec, load_domain
 from tests.integration.lake_helpers import RawLake
 
 pytestmark = pytest.mark.spark
@@ -35,14 +34,15 @@ class Lake(RawLake):
     def __init__(self, spark, test_env, root) -> None:
         super().__init__(spark, test_env, root, RAW_SCHEMAS)
 
-    def build(self, mode: str = "incremental", rules=None) -> list[str]:
+    def build(self, mode: str = "incremental", domain: DomainSpec | None = None) -> list[str]:
         self.runs += 1
-        report = ModelBuild(self.io, self.env, rules or load_retail_rules(), f"run{self.runs}", mode == "full_refresh")
+        domain = domain or load_domain("retail")
+        report = DomainBuild(self.io, self.env, domain, f"run{self.runs}", AS_OF, mode == "full_refresh")
         return report.run().lines
 
     def contents(self) -> dict[str, list[tuple]]:
         """Every curated and mart table's rows, sorted: equal contents means equal tables."""
-        tables = [("curated", t) for t in CURATED_TABLES] + [("marts", m) for m in MART_PARTITIONS]
+        tables = [m.name.split(".") for m in load_domain("retail").models]
         return {f"{ns}.{t}": sorted((tuple(r) for r in self.table(ns, t).collect()), key=repr) for ns, t in tables}
 
     def versions(self, customer_id: int) -> list[tuple]:
@@ -73,6 +73,7 @@ def sale(tid: str, cid: int, day: dt.date, amount: str = "100.00", product: str 
     return (tid, cid, product, 1, Decimal(amount), day, "Europe")
 
 
+AS_OF = dt.date(2026, 1, 3)
 DEC, JAN, FEB = dt.date(2025, 12, 20), dt.date(2026, 1, 10), dt.date(2026, 2, 10)
 START, OPEN = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
 CALENDAR = [(dt.date(2026, 1, 1) + dt.timedelta(days=i), 2026, 4, 12, 49) for i in range(31)] + [
@@ -130,7 +131,8 @@ def test_unchanged_redelivery_leaves_the_dimension_row_untouched(three_batches):
     customer_2 = [r for r in snapshots[0]["curated.dim_customer"] if r[1] == 2]
 
     assert [r for r in snapshots[1]["curated.dim_customer"] if r[1] == 2] == customer_2
-    assert "customers_delivered=2 customers_changed=1" in " ".join(lines[1])  # only customer 1 changed
+    dim = results(lines[1])["curated.dim_customer"]
+    assert (dim["keys_in_scope"], dim["keys_changed"]) == ("2", "1")  # both delivered, only customer 1 changed
 
 
 def results(lines: list[str]) -> dict[str, dict[str, str]]:
@@ -161,7 +163,7 @@ def test_rerun_with_nothing_new_changes_no_table(three_batches):
     lines = results(lake.build())
 
     assert lake.contents() == snapshots[-1]
-    assert lines["curated.fact_transactions"]["recomputed"] == "0"
+    assert lines["curated.fact_transactions"]["rows_selected"] == "0"
     assert lines["marts.monthly_summary"]["partitions_rebuilt"] == "0"
 
 
@@ -178,10 +180,10 @@ def test_marts_rebuild_only_the_months_and_fiscal_years_that_changed(three_batch
 
     # batch 3 recomputed December's T1 (re-delivered) and February's T4 (customer 3 arrived)
     batch3 = results(lines[2])
-    assert batch3["curated.fact_transactions"]["recomputed"] == "2"
+    assert batch3["curated.fact_transactions"]["rows_selected"] == "2"
     assert batch3["marts.monthly_summary"]["partitions_rebuilt"] == "2"
     assert batch3["marts.sales_by_fiscal_period"]["partitions_rebuilt"] == "2"  # FY 2027 and the unknown year (-1)
-    assert batch3["marts.customer_segments"]["partitions_rebuilt"] == "all"
+    assert batch3["marts.customer_segments"]["materialization"] == "full"  # a ranking: recomputed whole
     monthly = {r[0]: r for r in snapshots[-1]["marts.monthly_summary"]}
     assert {m: (r[1], r[2]) for m, r in monthly.items()} == {
         "2025-12": (Decimal("100.00"), Decimal("50.00")),
@@ -218,12 +220,16 @@ def test_late_delivery_for_an_earlier_date_rewrites_history_like_a_full_refresh(
     assert lake.contents() == incremental
 
 
-def test_marts_refresh_full_in_config_rebuilds_every_mart_with_the_same_result(three_batches):
+def test_marts_declared_without_partitions_from_rebuild_every_partition_with_the_same_result(three_batches):
+    # given the retail declarations with no mart rebuilding only the partitions its upstream changed
     lake, snapshots, _ = three_batches
-    rules = load_retail_rules()
-    rules = rules.model_copy(update={"marts": rules.marts.model_copy(update={"refresh": "full"})})
+    retail = load_domain("retail")
+    models = [m.model_copy(update={"partitions_from": None}) for m in retail.models]
+    whole = retail.model_copy(update={"models": models})
 
-    lines = results(lake.build(rules=rules))
+    lines = results(lake.build(domain=whole))
 
-    assert {lines[f"marts.{m}"]["partitions_rebuilt"] for m in MART_PARTITIONS} == {"all"}
+    # then every partition is rebuilt (December, January, February; fiscal years -1, 2026, 2027), same rows
+    partitioned = ("marts.monthly_summary", "marts.regional_performance", "marts.sales_by_fiscal_period")
+    assert {lines[m]["partitions_rebuilt"] for m in partitioned} == {"3"}
     assert lake.contents() == snapshots[-1]

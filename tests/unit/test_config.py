@@ -9,7 +9,6 @@ import pytest
 from spark_apps import config
 from spark_apps.config import ConfigError, load_contract, load_contracts, load_env
 from spark_apps.domains.retail.rules import load_retail_rules
-from spark_apps.domains.retail.tables import MART_PARTITIONS
 from spark_apps.model_spec import load_domains
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,8 +152,7 @@ def test_shipped_retail_rules_load_with_families_and_segments():
     rules = load_retail_rules()
 
     assert rules.family_of()["Audio"] == "Electronics"
-    assert (rules.segments.high, rules.segments.medium, rules.marts.refresh) == (10000, 5000, "affected")
-    assert rules.customer.tracked_attributes[0] == "first_name"
+    assert (rules.segments.high, rules.segments.medium, rules.top_customers) == (10000, 5000, 10)
 
 
 @pytest.mark.parametrize(
@@ -162,7 +160,7 @@ def test_shipped_retail_rules_load_with_families_and_segments():
     [
         ("Leisure: [Sports, Books]", "Leisure: [Sports, Audio]", "category 'Audio' is in both 'Electronics' and"),
         ("{high: 10000, medium: 5000}", "{high: 5000, medium: 5000}", "medium .5000.0. must be below high"),
-        ("refresh: affected", "refresh: sometimes", "rules.yaml: marts.refresh: Input should be 'affected' or 'full'"),
+        ("top_customers: 10", "top_customers: 0", "rules.yaml: top_customers: Input should be greater than 0"),
     ],
 )
 def test_retail_rules_are_validated_with_file_and_key(config_copy, replace, by, message):
@@ -179,7 +177,7 @@ def test_shipped_quality_suites_load_for_every_layer():
     assert {s.layer for s in suites.values()} == {"raw", "processing", "marts"}
     assert set(config.load_suites("raw")) == {f"raw.{name}" for name in load_contracts()}
     declared = {m.name for d in load_domains().values() for m in d.models}
-    marts = {f"marts.{name}" for name in MART_PARTITIONS} | {m for m in declared if m.startswith("marts.")}
+    marts = {m for m in declared if m.startswith("marts.")}
     assert set(config.load_suites("marts")) == marts  # every mart gated
     assert declared <= set(suites)  # and every declared model
     assert config.suite_for("raw.customers").checks[0].name == "email_format"

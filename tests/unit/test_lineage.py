@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from spark_apps.config import ConfigError
-from spark_apps.domains.retail.tables import CURATED_TABLES, MART_PARTITIONS
 from spark_apps.lineage import build_lineage
 from spark_apps.model_spec import load_domain, load_domains
 
@@ -16,7 +15,7 @@ def test_every_zone_transition_of_the_shipped_configs_is_an_edge():
 
     # Then contracts feed raw and quarantine from their landing folder
     assert lineage.downstream("landing/customers") == ["quarantine.customers", "raw.customers"]
-    # retail's tables come from what its domain.yaml lists
+    # retail's tables come from their declared inputs
     assert lineage.upstream("curated.fact_transactions") == [
         "curated.dim_customer",
         "curated.dim_date",
@@ -36,29 +35,20 @@ def test_every_zone_transition_of_the_shipped_configs_is_an_edge():
     assert lineage.upstream("landing/customers") == [] and lineage.downstream("warehouse.dim_customer") == []
 
 
-def test_every_table_the_retail_build_writes_has_declared_inputs():
-    # the retail domain's code builds these tables; its domain.yaml must say what each is built from
-    built = {f"curated.{t}" for t in CURATED_TABLES} | {f"marts.{m}" for m in MART_PARTITIONS}
+def test_every_table_the_retail_domain_builds_is_a_declared_model_with_its_inputs():
+    retail = load_domain("retail")
 
-    assert set(load_domain("retail").lineage) == built
-
-
-def test_a_code_built_table_without_inputs_names_itself(config_copy):
-    path = config_copy / "domains" / "retail" / "domain.yaml"
-    path.write_text(
-        path.read_text().replace(
-            "  marts.top_customers: [curated.fact_transactions, curated.dim_date, curated.dim_customer]",
-            "  marts.top_customers: []",
-        )
-    )
-
-    with pytest.raises(ConfigError, match=r"domain\.yaml: lineage\.marts\.top_customers: no inputs given"):
-        load_domains()
+    assert {m.name for m in retail.models} == {
+        *("curated.dim_customer", "curated.dim_product", "curated.dim_date", "curated.fact_transactions"),
+        *("marts.monthly_summary", "marts.regional_performance", "marts.sales_by_fiscal_period"),
+        *("marts.customer_segments", "marts.top_customers", "marts.product_performance"),
+    }
+    assert retail.raw_inputs() == ["raw.customers", "raw.fiscal_calendar", "raw.products", "raw.transactions"]
 
 
 def test_an_input_that_is_not_a_table_of_the_domain_is_named(config_copy):
     path = config_copy / "domains" / "retail" / "domain.yaml"
-    path.write_text(path.read_text().replace("[raw.products]", "[raw.prodcts]"))
+    path.write_text(path.read_text().replace("{products: raw.products}", "{products: raw.prodcts}"))
 
-    with pytest.raises(ConfigError, match=r"lineage\.curated\.dim_product: unknown input\(s\) raw\.prodcts"):
+    with pytest.raises(ConfigError, match=r"models\.1\.inputs\.products: no source contract 'prodcts'"):
         load_domains()

@@ -9,16 +9,16 @@ from decimal import Decimal
 import pytest
 from chispa import assert_df_equality
 
+from spark_apps.domain_build import model_rows, run_select
 from spark_apps.domains.retail.model import (
-    build_dim_customer,
     build_dim_date,
     build_dim_product,
     build_fact_transactions,
-    customer_versions,
     latest_per_key,
     surrogate_key,
 )
 from spark_apps.domains.retail.rules import RetailRules
+from spark_apps.model_spec import ModelSpec, load_domain
 
 pytestmark = pytest.mark.spark
 
@@ -35,6 +35,21 @@ CUSTOMER_SCHEMA = (
     "customer_id long, first_name string, last_name string, email string, country string, territory string,"
     " signup_date date, _ingested_at timestamp, _source_file string, _line long, _ingest_date date"
 )
+
+
+def dim_customer_model() -> ModelSpec:
+    """The customer dimension as config/domains/retail/domain.yaml declares it (SCD2, unknown member)."""
+    return load_domain("retail").model("curated.dim_customer")
+
+
+def build_dim_customer(raw, model: ModelSpec | None = None):
+    """The declared dimension's rows from raw deliveries: its select, its versions, its unknown member."""
+    model = model or dim_customer_model()
+    return model_rows(model, run_select(raw.sparkSession, "retail", model, {"customers": raw}, {}))
+
+
+def customer_versions(raw, model: ModelSpec | None = None):
+    return build_dim_customer(raw, model).where("customer_id IS NOT NULL")
 
 
 def customers(spark, rows):
@@ -68,7 +83,7 @@ def test_scd2_change_closes_the_old_version_and_opens_a_new_one(spark):
     raw = customers(spark, [(1, "a@x", D1), (2, "b@x", D1), (1, "a2@x", D2), (2, "b@x", D2)])
 
     # when
-    versions = customer_versions(raw, RULES)
+    versions = customer_versions(raw)
 
     # then: the first version starts at the configured start, the second on its delivery date
     assert versions_of(versions) == [
@@ -81,14 +96,14 @@ def test_scd2_change_closes_the_old_version_and_opens_a_new_one(spark):
 def test_scd2_redelivery_of_unchanged_customer_adds_no_version(spark):
     raw = customers(spark, [(1, "a@x", D1), (1, "a@x", D2), (1, "a@x", D3)])
 
-    assert versions_of(customer_versions(raw, RULES)) == [(1, "a@x", START, OPEN, True)]
+    assert versions_of(customer_versions(raw)) == [(1, "a@x", START, OPEN, True)]
 
 
 def test_scd2_change_back_is_a_new_version_and_same_day_deliveries_keep_the_last(spark):
     # given: a -> b -> a, with two deliveries on day 2 of which the later one wins
     raw = customers(spark, [(1, "a@x", D1), (1, "x@x", D2), (1, "b@x", D2), (1, "a@x", D3)])
 
-    assert versions_of(customer_versions(raw, RULES)) == [
+    assert versions_of(customer_versions(raw)) == [
         (1, "a@x", START, D2, False),
         (1, "a@x", D3, OPEN, True),
         (1, "b@x", D2, D3, False),
@@ -96,27 +111,29 @@ def test_scd2_change_back_is_a_new_version_and_same_day_deliveries_keep_the_last
 
 
 def test_scd2_untracked_attribute_change_is_a_no_op(spark):
-    rules = RULES.model_copy(update={"customer": RULES.customer.model_copy(update={"tracked_attributes": ["email"]})})
+    declared = dim_customer_model()
+    assert declared.scd2 is not None
+    model = declared.model_copy(update={"scd2": declared.scd2.model_copy(update={"tracked": ["email"]})})
     raw = customers(spark, [(1, "a@x", D1, "Ann"), (1, "a@x", D2, "Anne")])
 
-    assert versions_of(customer_versions(raw, rules)) == [(1, "a@x", START, OPEN, True)]
+    assert versions_of(customer_versions(raw, model)) == [(1, "a@x", START, OPEN, True)]
 
 
 def test_scd2_keys_are_deterministic_one_current_row_and_no_overlaps(spark):
     raw = customers(spark, [(1, "a@x", D1), (1, "b@x", D2), (1, "c@x", D3), (2, "z@x", D2)])
 
-    dim = build_dim_customer(raw, RULES)
+    dim = build_dim_customer(raw)
     rows = sorted(dim.where("customer_id = 1").collect(), key=lambda r: r["valid_from"])
 
     assert [r["customer_key"] for r in rows] == [key(1, START, spark), key(1, D2, spark), key(1, D3, spark)]
     assert [r["is_current"] for r in rows] == [False, False, True]
     assert all(a["valid_to"] == b["valid_from"] for a, b in itertools.pairwise(rows))
     assert dim.where("is_current").groupBy("customer_id").count().where("count > 1").count() == 0
-    assert_df_equality(dim, build_dim_customer(raw.orderBy("_line"), RULES), ignore_row_order=True)
+    assert_df_equality(dim, build_dim_customer(raw.orderBy("_line")), ignore_row_order=True)
 
 
 def test_dim_customer_has_an_unknown_member_valid_for_all_time(spark):
-    dim = build_dim_customer(customers(spark, [(1, "a@x", D1)]), RULES)
+    dim = build_dim_customer(customers(spark, [(1, "a@x", D1)]))
 
     unknown = dim.where("customer_key = -1").collect()
 
@@ -190,7 +207,7 @@ def dims(spark):
         " _ingested_at timestamp, _source_file string, _line long",
     )
     return (
-        build_dim_customer(raw, RULES).cache(),
+        build_dim_customer(raw).cache(),
         build_dim_product(products, RULES).cache(),
         build_dim_date(calendar, RULES).cache(),
     )

@@ -1,4 +1,4 @@
-"""Analytics marts over the transaction fact, as pure transforms, and the list the build writes.
+"""Analytics marts over the transaction fact, as pure transforms (declared in ``domain.yaml``).
 
 Every mart's money columns are sums of the fact's own columns, so the marts reconcile with the fact:
 sales, refunds, fees and net amounts add up to the fact's totals in every mart that covers all rows.
@@ -6,25 +6,34 @@ sales, refunds, fees and net amounts add up to the fact's totals in every mart t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from spark_apps.domains.retail.rules import RetailRules
-from spark_apps.domains.retail.tables import MART_PARTITIONS
 
 MONEY = "decimal(18,2)"
 
 
 @dataclass(frozen=True)
 class MartInputs:
-    """What marts read: the fact with its period columns (see ``with_periods``) and the dimensions."""
+    """What marts read: the fact with its period columns (see ``with_periods``) and, for the marts that
+    declare them, the dimensions."""
 
     fact: DataFrame
-    dim_customer: DataFrame
-    dim_product: DataFrame
+    dim_customer: DataFrame | None = None
+    dim_product: DataFrame | None = None
+
+    def customers(self) -> DataFrame:
+        if self.dim_customer is None:
+            raise ValueError("this mart reads the customer dimension: declare it as input 'customers'")
+        return self.dim_customer
+
+    def products(self) -> DataFrame:
+        if self.dim_product is None:
+            raise ValueError("this mart reads the product dimension: declare it as input 'products'")
+        return self.dim_product
 
 
 def with_periods(fact: DataFrame, dim_date: DataFrame) -> DataFrame:
@@ -127,8 +136,10 @@ def customer_segments(inputs: MartInputs, rules: RetailRules) -> DataFrame:
             F.max("transaction_date").alias("last_purchase_date"),
         )
     )
-    current = inputs.dim_customer.where(F.col("is_current") & F.col("customer_id").isNotNull()).select(
-        "customer_id", "customer_key", "first_name", "last_name", "territory"
+    current = (
+        inputs.customers()
+        .where(F.col("is_current") & F.col("customer_id").isNotNull())
+        .select("customer_id", "customer_key", "first_name", "last_name", "territory")
     )
     joined = spend.join(current, "customer_id", "left")
     seg = rules.segments
@@ -179,7 +190,7 @@ def product_performance(inputs: MartInputs, rules: RetailRules) -> DataFrame:
         F.sum(F.when(_is_sale(), F.col("quantity")).otherwise(F.lit(0))).cast("long").alias("units_sold"),
         F.sum("net_amount").cast(MONEY).alias("net_amount"),
     )
-    products = inputs.dim_product.select("product_key", "product_id", "product_name", "product_family")
+    products = inputs.products().select("product_key", "product_id", "product_name", "product_family")
     territory = Window.partitionBy("territory")
     return per_product.join(F.broadcast(products), "product_key", "left").select(
         "territory",
@@ -193,23 +204,3 @@ def product_performance(inputs: MartInputs, rules: RetailRules) -> DataFrame:
         F.rank().over(territory.orderBy(F.col("revenue").desc())).alias("revenue_rank"),
         (F.max("revenue").over(territory) - F.col("revenue")).cast(MONEY).alias("gap_to_best"),
     )
-
-
-@dataclass(frozen=True)
-class Mart:
-    """A mart table: how to build it, and the column whose changed values can be rebuilt alone."""
-
-    name: str
-    build: Callable[[MartInputs, RetailRules], DataFrame]
-    partition_by: str | None = None
-
-
-BUILDERS = {
-    "monthly_summary": monthly_summary,
-    "regional_performance": regional_performance,
-    "sales_by_fiscal_period": sales_by_fiscal_period,
-    "customer_segments": customer_segments,
-    "top_customers": top_customers,
-    "product_performance": product_performance,
-}
-MARTS = tuple(Mart(name, BUILDERS[name], partition) for name, partition in MART_PARTITIONS.items())

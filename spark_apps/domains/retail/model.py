@@ -1,4 +1,5 @@
-"""The retail dimensional model as pure transforms: raw frames in, dimension and fact frames out.
+"""The retail dimensional model as pure transforms: raw frames in, dimension and fact frames out (the
+customer dimension is declared SCD2 in ``config/domains/retail/domain.yaml``; no code).
 
 Every function here is deterministic in its input (surrogate keys are hashes, never sequences), so an
 incremental build and a full rebuild of the same raw data give identical tables.
@@ -6,57 +7,13 @@ incremental build and a full rebuild of the same raw data give identical tables.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_apps.domains.retail.rules import RetailRules
-from spark_apps.scd2 import OPEN_END, attribute_hash, latest_per_key, scd2_versions, surrogate_key
+from spark_apps.scd2 import attribute_hash, latest_per_key, surrogate_key
 
 PRODUCT_ATTRIBUTES = ["product_name", "category", "product_family", "unit_price"]
-
-
-# --------------------------------------------------------------------------- dim_customer (SCD2)
-
-
-def customer_versions(raw_customers: DataFrame, rules: RetailRules) -> DataFrame:
-    """SCD2 history of each customer from all its deliveries.
-
-    A delivery takes effect on its landing date (``_ingest_date``); of several deliveries on one date
-    the latest wins. A delivery whose tracked attributes hash like the previous version's is a no-op.
-    The first version is valid from ``customer.first_valid_from`` so that older transactions resolve
-    to it; each version ends where the next begins, so periods never overlap and leave no holes.
-    """
-    return scd2_versions(
-        raw_customers,
-        ["customer_id"],
-        rules.customer.tracked_attributes,
-        "customer_key",
-        first_valid_from=dt.date.fromisoformat(rules.customer.first_valid_from),
-    )
-
-
-def unknown_customer(spark: SparkSession, rules: RetailRules, schema_of: DataFrame) -> DataFrame:
-    """The member that facts with no known customer point to: always current, valid for all time."""
-    row: dict[str, object] = {c: None for c in schema_of.columns}
-    row.update(
-        customer_key=rules.unknown_member_key,
-        attr_hash="unknown",
-        valid_from=dt.date.fromisoformat(rules.customer.first_valid_from),
-        valid_to=dt.date.fromisoformat(OPEN_END),
-        is_current=True,
-    )
-    for name in ("first_name", "last_name", "territory"):
-        if name in row:
-            row[name] = "Unknown"
-    return spark.createDataFrame([row], schema_of.schema)
-
-
-def build_dim_customer(raw_customers: DataFrame, rules: RetailRules) -> DataFrame:
-    """Every version of every customer plus the unknown member."""
-    versions = customer_versions(raw_customers, rules)
-    return versions.unionByName(unknown_customer(raw_customers.sparkSession, rules, versions))
 
 
 # --------------------------------------------------------------------------- dim_product, dim_date

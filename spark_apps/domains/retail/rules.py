@@ -1,20 +1,12 @@
-"""The retail domain's business rules (``config/domains/retail/rules.yaml``)."""
+"""The retail domain's business rules (``config/domains/retail/rules.yaml``): the constants its transforms
+use. What the platform applies (SCD2 tracking, table properties, incremental scope) is in ``domain.yaml``."""
 
 from __future__ import annotations
-
-from typing import Literal
 
 from pydantic import Field, model_validator
 
 from spark_apps.config.base import _read_yaml, _Strict, _validate, config_dir
 from spark_apps.config.domains import DOMAINS_DIR
-
-
-class CustomerRules(_Strict):
-    tracked_attributes: list[str] = Field(
-        default=["first_name", "last_name", "email", "country", "territory", "signup_date"], min_length=1
-    )
-    first_valid_from: str = Field(default="1900-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Segments(_Strict):
@@ -28,21 +20,14 @@ class Segments(_Strict):
         return self
 
 
-class MartRefresh(_Strict):
-    refresh: Literal["affected", "full"] = "affected"
-
-
 class RetailRules(_Strict):
     restocking_fee_rate: float = Field(ge=0, le=1)
     large_order_threshold: float = Field(gt=0)
     unknown_member_key: int = -1
-    customer: CustomerRules = CustomerRules()
     product_families: dict[str, list[str]] = Field(default_factory=dict)
     default_family: str = "Other"
     segments: Segments = Segments(high=10000, medium=5000)
     top_customers: int = Field(default=10, gt=0)
-    marts: MartRefresh = MartRefresh()
-    fact_table_properties: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_family_per_category(self) -> RetailRules:

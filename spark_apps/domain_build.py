@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import time
 from collections.abc import Callable
 
 from pyspark.sql import DataFrame, SparkSession
@@ -141,6 +142,7 @@ class DomainBuild:
         marks = {} if self.full else self._high_waters()
         reached: dict[str, dt.datetime | None] = {}
         for model in self.domain.models:
+            started = time.perf_counter()
             inputs = {alias: self._input(model, alias) for alias in model.inputs}
             scope: DataFrame | None = None
             if model.incremental is not None:
@@ -151,6 +153,7 @@ class DomainBuild:
                     scope = self._scope(model, whole, marks[mark_key])
                     inputs[model.incremental.input] = whole.join(scope, model.keys, "left_semi")
             self._materialize(model, inputs, scope)
+            self.report.extend_last(seconds=f"{time.perf_counter() - started:.1f}")
         self._save_high_waters(reached)
         return self.report
 
@@ -246,7 +249,8 @@ class DomainBuild:
         return rebuilt
 
     def _sync(self, model: ModelSpec, table: str, df: DataFrame, scope: DataFrame | None) -> None:
-        """One MERGE: an incremental merge upserts; scd2 and full also delete what the scope no longer has."""
+        """One MERGE: an incremental merge upserts; scd2 and full (and an incremental model reading its
+        whole input) also delete the rows in scope that the select no longer gives."""
         before, after = self.spark.table(table), df
         if scope is not None:
             before = before.join(scope, model.keys, "left_semi")
@@ -255,7 +259,9 @@ class DomainBuild:
         self._record_changes(model, after, before)
         delete_scope: DataFrame | str | None = "all" if scope is None else scope
         if model.materialization == "incremental_merge":
-            delete_scope = None
+            # upserts only, unless an incremental model read its whole input (first run, full refresh):
+            # then rows its input no longer produces go, as in the other materializations
+            delete_scope = "all" if scope is None and model.incremental is not None else None
         self.io.sync(df, table, model.unique_key, scope=delete_scope)
 
     def _record_changes(self, model: ModelSpec, after: DataFrame, before: DataFrame) -> None:

@@ -50,3 +50,7 @@ class BuildReport:
     def add(self, table: str, **figures: object) -> None:
         text = " ".join(f"{k}={v}" for k, v in figures.items())
         self.lines.append(f"PROCESSING_RESULT table={table} {text}")
+
+    def extend_last(self, **figures: object) -> None:
+        """Append figures known only after the table's line was added (say, the seconds it took)."""
+        self.lines[-1] += "".join(f" {k}={v}" for k, v in figures.items())

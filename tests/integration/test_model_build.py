@@ -233,3 +233,28 @@ def test_marts_declared_without_partitions_from_rebuild_every_partition_with_the
     partitioned = ("marts.monthly_summary", "marts.regional_performance", "marts.sales_by_fiscal_period")
     assert {lines[m]["partitions_rebuilt"] for m in partitioned} == {"3"}
     assert lake.contents() == snapshots[-1]
+
+
+def test_full_refresh_drops_fact_rows_raw_no_longer_holds_an_incremental_run_keeps_them(spark, test_env, scratch):
+    # given two transactions built, then one removed from raw (as re-running its raw batch would)
+    lake = Lake(spark, test_env, scratch / "model-build-removed")
+    lake.deliver(
+        "2026-01-01",
+        customers=[customer(1, "a@x")],
+        transactions=[sale("T1", 1, JAN), sale("T2", 1, JAN, "40.00")],
+        products=[("P1", "Headphones", "Audio", Decimal("100.00"))],
+        fiscal_calendar=CALENDAR,
+    )
+    lake.build()
+    spark.sql(f"DELETE FROM {lake.env.table('raw', 'transactions')} WHERE transaction_id = 'T2'")
+
+    # when an incremental run finds nothing new, then a full refresh reads everything
+    lake.build()
+    kept = sorted(r[0] for r in lake.table("curated", "fact_transactions").select("transaction_id").collect())
+    lake.build("full_refresh")
+
+    # then only the full refresh removed T2, from the fact and from January's mart row
+    assert kept == ["T1", "T2"]
+    assert [r[0] for r in lake.table("curated", "fact_transactions").select("transaction_id").collect()] == ["T1"]
+    january = lake.table("marts", "monthly_summary").where("month = '2026-01'").first()
+    assert (january["sales_amount"], january["transactions"]) == (Decimal("100.00"), 1)

@@ -28,7 +28,7 @@ export PYSPARK_PYTHON := $(BIN)/python
 export SPARK_VERSION := 3.5
 export PIPELINE_ENV ?= dev
 
-.PHONY: install package airflow-db demo compose-demo ui test browser postgres lint bench clean
+.PHONY: install package airflow-db demo compose-demo ui test test-deep browser postgres lint bench clean
 
 JVM_INDEX := $(CURDIR)/.jvm/resolved.json
 
@@ -145,6 +145,10 @@ ui: airflow-db
 TEST_WORKERS ?= 2
 test: lint package browser postgres
 	CI=$${CI:-} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=20
+
+# The same suite with ten times the property tests' examples (tests/property.py), before a release.
+test-deep:
+	HYPOTHESIS_PROFILE=deep $(MAKE) --no-print-directory test
 
 # PostgreSQL's server binaries for the warehouse tests: each test run starts a private trust-auth server
 # from them (tests/postgres_server.py), so no cluster has to be running or configured. Installed only

@@ -1,6 +1,7 @@
-"""Rolling account summary: 36-month history arrays per account and month, from raw.account_snapshots.
+"""Rolling account summary: 36-month history arrays per account and month, from the source table its
+config declares (`account_summary.json` in its domain's config folder).
 
-Runs `forward` monthly (cron from the environment config) and whenever raw.account_snapshots is updated:
+Runs `forward` monthly (cron from the environment config) and whenever the source table is updated:
 it appends every month newer than each account's newest summary month. Late or corrected snapshots for
 past months are left alone by forward (the task log counts them as `skipped`); trigger with
 mode=backfill (optionally a start_month / end_month range) to rewrite only the affected accounts from
@@ -14,16 +15,19 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag
 from lakehouse.assets import table_asset
 from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
+from spark_apps.config.summary import load_summary_config
 from spark_apps.months import MONTH_PATTERN as MONTH
 
 cfg = env()
+summary = load_summary_config()
+source = table_asset(*summary.source_table.split(".", 1))
 
 
 @dag(
     dag_id="account_summary",
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable(cfg.airflow.summary_schedule, timezone="UTC"),
-        assets=[table_asset("raw", "account_snapshots")],
+        assets=[source],
     ),
     **dag_kwargs(cfg, "processing", "summary"),
     params={
@@ -50,8 +54,8 @@ def account_summary() -> None:
             "--end-month",
             "{{ params.end_month or '' }}",
         ],
-        inlets=[table_asset("raw", "account_snapshots")],
-        outlets=[table_asset("curated", "account_summary"), table_asset("curated", "latest_summary")],
+        inlets=[source],
+        outlets=[table_asset(*t.split(".", 1)) for t in (summary.summary_table, summary.latest_table)],
     )
 
 

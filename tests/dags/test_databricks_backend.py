@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -105,15 +106,19 @@ def run_dag(api: FakeJobsApi, airflow_home: Path, dag_id: str = "retail_processi
     )
 
 
-@pytest.fixture
-def api():
-    fake = FakeJobsApi()
-    yield fake
-    fake.server.shutdown()
+@pytest.fixture(scope="module")
+def succeeded(airflow_home) -> Iterator[tuple[FakeJobsApi, subprocess.CompletedProcess]]:
+    """One successful run of retail_processing against the fake API, shared by the tests that read its
+    requests (each run is a full `airflow dags test`)."""
+    api = FakeJobsApi()
+    try:
+        yield api, run_dag(api, airflow_home)
+    finally:
+        api.server.shutdown()
 
 
-def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task(api, airflow_home):
-    proc = run_dag(api, airflow_home)
+def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task(succeeded):
+    api, proc = succeeded
 
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     build, gate = api.submits()
@@ -147,8 +152,8 @@ def test_the_same_entry_point_and_arguments_are_submitted_as_a_spark_python_task
     ]
 
 
-def test_the_idempotency_token_is_stable_for_the_task_instance(api, airflow_home):
-    run_dag(api, airflow_home)
+def test_the_idempotency_token_is_stable_for_the_task_instance(succeeded):
+    api, _ = succeeded
 
     body = api.submits()[0]["body"]
     run_id = body["spark_python_task"]["parameters"][3]
@@ -156,8 +161,8 @@ def test_the_idempotency_token_is_stable_for_the_task_instance(api, airflow_home
     assert body["idempotency_token"] == str(expected)
 
 
-def test_the_run_is_polled_until_it_terminates(api, airflow_home):
-    run_dag(api, airflow_home)
+def test_the_run_is_polled_until_it_terminates(succeeded):
+    api, _ = succeeded
 
     gets = api.gets()
     assert len(gets) >= 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from spark_apps.account_summary import AccountSummary, SummaryTables
@@ -15,6 +15,7 @@ from spark_apps.months import month_number, month_text
 from spark_apps.sample_data import Snapshot, account_snapshots
 from tests.account_summary_helpers import comparable, source_frame
 from tests.account_summary_oracle import expected_summary
+from tests.property import examples
 
 pytestmark = pytest.mark.spark
 CFG = load_summary_config().model_copy(update={"history_length": 6})
@@ -71,7 +72,7 @@ def assert_matches_oracle(lake: Lake) -> None:
             assert row[grid.name] == "".join(grid.missing if v is None else v for v in row[grid.source])
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(3)
 @given(
     accounts=st.integers(2, 7),
     months=st.integers(3, 9),

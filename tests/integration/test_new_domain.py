@@ -24,7 +24,7 @@ from tests.integration.e2e_lake import run_dags
 pytestmark = pytest.mark.spark
 
 BATCH = "2026-02-01"
-RUNS = (("landing_to_raw", []), ("shop_processing", []), ("processing_to_warehouse", []))
+RUNS = ((("landing_to_raw", []),), (("shop_processing", []),), (("processing_to_warehouse", []),))
 
 DOMAIN = {
     "domain.yaml": """

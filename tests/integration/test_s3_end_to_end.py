@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from spark_apps.sample_data import FaultRates, generate
-from tests.integration.e2e_lake import run_dags
+from tests.integration.e2e_lake import ONE_AT_A_TIME, run_dags
 from tests.moto_s3 import aws_connection, fresh_bucket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
@@ -55,8 +55,8 @@ def s3_lake(moto_endpoint, scratch, spark, airflow_home) -> dict:
         "AIRFLOW_CONN_AWS_LAKE": aws_connection(moto_endpoint),
     }
 
-    # when: the DAGs run in order
-    logs = run_dags(env, BATCH, scratch / "s3")
+    # when: the DAGs run one at a time, in order
+    logs = run_dags(env, BATCH, scratch / "s3", ONE_AT_A_TIME)
 
     # and this session reads the same tables through s3a
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from chispa import assert_df_equality
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
@@ -26,6 +26,7 @@ from spark_apps.sample_data import account_snapshots
 from spark_apps.session import sql_conf
 from tests.account_summary_helpers import comparable, source_frame
 from tests.account_summary_oracle import expected_summary
+from tests.property import examples
 
 pytestmark = pytest.mark.spark
 CFG = load_summary_config().model_copy(update={"history_length": 4})
@@ -233,7 +234,7 @@ def test_latest_from_records_equals_the_newest_summary_row(spark):
     assert_df_equality(direct, via_rows.select(*direct.columns), ignore_row_order=True, ignore_nullable=True)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(8)
 @given(
     accounts=st.integers(1, 6),
     months=st.integers(1, 9),

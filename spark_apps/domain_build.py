@@ -28,7 +28,7 @@ from spark_apps.incremental import STATE_SCHEMA, BuildReport, in_predicate
 from spark_apps.ingest import raw_ddl
 from spark_apps.model_spec import DomainSpec, ModelSpec, SeedSpec
 from spark_apps.scd2 import OPEN_END, scd2_versions
-from spark_apps.table_io import TableIO
+from spark_apps.table_io import OPS_CONFLICT_RETRIES, TableIO
 
 Transform = Callable[[dict[str, DataFrame], dict[str, str]], DataFrame]
 
@@ -294,7 +294,8 @@ class DomainBuild:
         table = self.env.table("ops", "processing_state")
         df = self.spark.createDataFrame(rows, STATE_SCHEMA)
         self.io.ensure_table(table, df.schema)
-        self.io.merge(df, table, ["consumer", "source"])
+        # every domain's build writes this table, and the scheduler may run them at once
+        self.io.merge(df, table, ["consumer", "source"], conflict_retries=OPS_CONFLICT_RETRIES)
 
 
 def _now() -> dt.datetime:

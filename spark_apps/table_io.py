@@ -37,8 +37,21 @@ CONFLICT_MARKS = (
 )
 # Operational tables (manifest, watermarks, quality results) are written by every DAG run at once.
 OPS_CONFLICT_RETRIES = 8
+# How long a CREATE TABLE that lost a race waits for the other job's table to appear before failing, and what
+# Delta raises while the other job has written files but not yet committed its log.
+CREATE_RACE_WAIT_S = 30
+DELTA_CREATE_RACE_MARKS = (
+    "DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION",
+    "DELTA_CREATE_EXTERNAL_TABLE_WITHOUT_TXN_LOG",
+)
 
 log = logging.getLogger(__name__)
+
+
+def is_create_race(exc: BaseException) -> bool:
+    """A CREATE TABLE that met another job's table: created already, or (Delta) its files without its log."""
+    text = str(exc)
+    return "already exists" in text.lower() or any(mark in text for mark in DELTA_CREATE_RACE_MARKS)
 
 
 def is_commit_conflict(exc: BaseException) -> bool:
@@ -265,13 +278,33 @@ class TableIO:
         self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
         try:
             self.spark.sql(create_table_sql(table, schema, partition_by, self.table_format, properties))
-        except Exception as exc:  # another job created it between IF NOT EXISTS and the commit
-            if "already exists" not in str(exc).lower() or not self.exists(table):
+        except Exception as exc:
+            if not self._created_meanwhile(table, exc):
                 raise
         existing = {c.lower() for c in self.spark.table(table).columns}
         missing = [f for f in schema.fields if f.name.lower() not in existing]
         if missing:
             self.spark.sql(add_columns_sql(table, missing))
+
+    def _created_meanwhile(self, table: str, exc: Exception) -> bool:
+        """Whether another job created ``table`` between this one's IF NOT EXISTS and its commit (processing
+        DAGs started together all create the shared ops tables on a new lake). Iceberg says the table
+        exists; Delta finds the location taken by files whose log the other job has not committed yet, so
+        the table is looked for until it appears, for up to ``CREATE_RACE_WAIT_S``."""
+        if not is_create_race(exc):
+            return False
+        deadline = time.monotonic() + CREATE_RACE_WAIT_S
+        while True:
+            try:
+                if self.exists(table):
+                    log.info("%s was created by another job meanwhile: using it", table)
+                    return True
+            except Exception as again:  # registering the Delta folder met the same half-created table
+                if not is_create_race(again):
+                    raise
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
 
     def append(self, df: DataFrame, table: str) -> None:
         df.writeTo(table).append()

@@ -4,6 +4,8 @@ commit, and its counts are readable from the table's own metadata."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import uuid
 from pathlib import Path
 
@@ -144,3 +146,31 @@ def test_maintenance_compacts_small_files_and_the_table_still_reads(spark, lake_
         assert statements == [f"OPTIMIZE {table} ZORDER BY (id)", f"VACUUM {table} RETAIN 0 HOURS"]
         location = spark.sql(f"DESCRIBE DETAIL {table}").first()["location"].removeprefix("file:")
         assert len(list(Path(location).glob("*.parquet"))) == 1
+
+
+@pytest.mark.parametrize("started", ["files", "files_and_log_folder"])
+def test_a_table_another_job_is_still_creating_is_waited_for_and_used(spark, delta_io, caplog, started):
+    # Given a Delta table folder another job has started to create: files there, its log not committed yet
+    name = f"t_{uuid.uuid4().hex[:8]}"
+    table, location = delta_io.name("io_tests", name), Path(delta_io.folders) / "io_tests.db" / name
+    location.mkdir(parents=True)
+    (location / "part-00000-pending.parquet").write_bytes(b"")
+    if started == "files_and_log_folder":
+        (location / "_delta_log").mkdir()
+    schema = spark.createDataFrame([], DDL).schema
+    # and that job commits its log a few seconds later
+    other_job = threading.Timer(5, lambda: spark.createDataFrame([], DDL).write.format("delta").save(str(location)))
+    other_job.start()
+    caplog.set_level(logging.INFO, logger="spark_apps.table_io")
+
+    # When this job's CREATE TABLE finds the location taken (DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION)
+    try:
+        delta_io.ensure_table(table, schema)
+    finally:
+        other_job.join()
+
+    # Then it waited for the other job's table and uses it, instead of failing the run
+    assert f"{table} was created by another job meanwhile" in caplog.text
+    assert delta_io.exists(table)
+    assert spark.table(table).columns == ["id", "v", "day"]
+    assert spark.table(table).count() == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag
 
-from lakehouse.assets import table_asset
+from lakehouse.assets import table_asset_named
 from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
 from spark_apps.config.summary import load_summary_config
@@ -20,7 +20,7 @@ from spark_apps.months import MONTH_PATTERN as MONTH
 
 cfg = env()
 summary = load_summary_config()
-source = table_asset(*summary.source_table.split(".", 1))
+source = table_asset_named(summary.source_table)
 
 
 @dag(
@@ -55,7 +55,7 @@ def account_summary() -> None:
             "{{ params.end_month or '' }}",
         ],
         inlets=[source],
-        outlets=[table_asset(*t.split(".", 1)) for t in (summary.summary_table, summary.latest_table)],
+        outlets=[table_asset_named(summary.summary_table), table_asset_named(summary.latest_table)],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, AssetAny
 
-from lakehouse.assets import table_asset
+from lakehouse.assets import table_asset, table_asset_named
 from lakehouse.dag_settings import RUN_DATE, dag_kwargs, env, mode_param
 from lakehouse.spark_tasks import spark_task
 from spark_apps.model_spec import DomainSpec, load_domains
@@ -21,7 +21,7 @@ cfg = env()
 
 
 def domain_dag(domain: DomainSpec) -> DAG:
-    raw = [table_asset(*table.split(".", 1)) for table in domain.raw_inputs()]
+    raw = [table_asset_named(table) for table in domain.raw_inputs()]
     with DAG(
         dag_id=f"{domain.name}_processing",
         schedule=AssetAny(*raw),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from airflow.sdk import AssetAny, dag, task
 
-from lakehouse.assets import table_asset, warehouse_asset
+from lakehouse.assets import table_asset_named, warehouse_asset
 from lakehouse.dag_settings import dag_kwargs, env
 from lakehouse.spark_tasks import spark_task
 from spark_apps.config import load_warehouse_tables
@@ -25,7 +25,7 @@ TABLES = load_warehouse_tables().tables
     dag_id="processing_to_warehouse",
     # Any gold table changing (the model, or the account summary from its own DAG) starts a load;
     # tables that have not changed export no rows (changes) or reload identically (full).
-    schedule=AssetAny(*[table_asset(*spec.source.split(".")) for spec in TABLES.values()]),
+    schedule=AssetAny(*[table_asset_named(spec.source) for spec in TABLES.values()]),
     **dag_kwargs(cfg, "warehouse"),
     doc_md=__doc__,
 )

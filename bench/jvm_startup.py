@@ -93,7 +93,10 @@ def main() -> None:
         "cds_c1": f"{cds} -XX:TieredStopAtLevel=1",
         "cds_c2late": f"{cds} {LATE_C2}",
     }
-    variants = {name: every[name] for name in args.variants.split(",")}
+    names = args.variants.split(",")
+    if unknown := [name for name in names if name not in every]:
+        p.error(f"unknown --variants {unknown}: choose from {', '.join(every)}")
+    variants = {name: every[name] for name in names}
 
     def submit(options: str, run_id: str) -> float:
         conf["spark.driver.extraJavaOptions"] = options

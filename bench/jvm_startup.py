@@ -34,6 +34,7 @@ from bench_env import ROOT, scratch_lake
 from processing import RETAIL_SOURCES, ingest
 
 JOB = ROOT / "spark_apps" / "jobs" / "build_domain.py"
+VARIANTS = ("none", "cds", "c1", "cds_c1", "cds_c2late")
 LATE_C2 = (
     "-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000"
     " -XX:Tier4CompileThreshold=150000 -XX:Tier4BackEdgeThreshold=400000"
@@ -49,6 +50,9 @@ def main() -> None:
     p.add_argument("--job", choices=["build", "landing"], default="build")
     p.add_argument("--variants", default="none,cds,c1,cds_c1", help="comma-separated option sets (see above)")
     args = p.parse_args()
+    names = args.variants.split(",")
+    if unknown := [name for name in names if name not in VARIANTS]:
+        p.error(f"unknown --variants {unknown}: choose from {', '.join(VARIANTS)}")
 
     scratch = scratch_lake("bench-jvm-")
     os.environ["PIPELINE_ENV"] = args.env
@@ -93,9 +97,6 @@ def main() -> None:
         "cds_c1": f"{cds} -XX:TieredStopAtLevel=1",
         "cds_c2late": f"{cds} {LATE_C2}",
     }
-    names = args.variants.split(",")
-    if unknown := [name for name in names if name not in every]:
-        p.error(f"unknown --variants {unknown}: choose from {', '.join(every)}")
     variants = {name: every[name] for name in names}
 
     def submit(options: str, run_id: str) -> float:

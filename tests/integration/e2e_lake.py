@@ -27,8 +27,8 @@ LONGEST = (
     "tests/integration/test_compose_env.py",
 )
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
-# A hang guard, not a speed check: under the full suite's load on 2 cores, the Delta landing run (five
-# spark-submit JVMs, 290 s alone) took more than 900 s on 2026-12-05.
+# A hang guard, not a speed check: under the full suite's load on 2 cores one DAG run has taken more than
+# 900 s (the Delta lake's landing run, when it still started a spark-submit JVM per source).
 DAG_RUN_TIMEOUT_S = 1800
 
 

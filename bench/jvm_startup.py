@@ -34,11 +34,13 @@ from bench_env import ROOT, scratch_lake
 from processing import RETAIL_SOURCES, ingest
 
 JOB = ROOT / "spark_apps" / "jobs" / "build_domain.py"
-VARIANTS = ("none", "cds", "c1", "cds_c1", "cds_c2late")
+C1 = "-XX:TieredStopAtLevel=1"
 LATE_C2 = (
     "-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000"
     " -XX:Tier4CompileThreshold=150000 -XX:Tier4BackEdgeThreshold=400000"
 )
+# The driver option sets by name; {cds} is the class-data archive's options.
+VARIANTS = {"none": "", "cds": "{cds}", "c1": C1, "cds_c1": f"{{cds}} {C1}", "cds_c2late": f"{{cds}} {LATE_C2}"}
 
 
 def main() -> None:
@@ -59,7 +61,6 @@ def main() -> None:
     from spark_apps.config import load_contracts, load_env
     from spark_apps.jvm_deps import QUIET_CDS, class_data_archive, local_submit_command
     from spark_apps.sample_data import FaultRates, generate
-    from spark_apps.sample_data import main as generate_demo
     from spark_apps.session import build_session
     from spark_apps.spark_conf import spark_conf
     from spark_apps.table_io import TableIO
@@ -68,36 +69,34 @@ def main() -> None:
     if not archive.is_file():
         sys.exit(f"no class-data archive at {archive}: run `make install`")
     env = load_env(args.env)
+    landing = scratch / "lake" / "landing"
     if args.job == "build":
         spark = build_session(env, "bench-jvm-startup", master="local[2]")
-        landing = scratch / "lake" / "landing"
         generate(landing, "2026-01-01", args.customers, args.transactions, seed=1, faults=FaultRates())
         ingest(TableIO.for_env(spark, env), env, "2026-01-01", RETAIL_SOURCES)
         spark.stop()
         job, job_args = JOB, ["--domain", "retail", "--mode", "full_refresh", "--as-of", "2026-01-01"]
     else:
-        generate_demo(
-            [
-                *("--landing", str(scratch / "lake" / "landing"), "--batch-date", "2026-01-01"),
-                *("--customers", str(args.customers), "--transactions", str(args.transactions)),
-                *("--fault-rate", "0.01", "--accounts", "1000", "--months", "36"),
-                *("--bank-customers", "500", "--app-users", "2000"),
-            ]
+        faults = FaultRates.uniform(0.01)  # make demo's sizes, fault rate and seed, every domain
+        generate(
+            landing,
+            "2026-01-01",
+            args.customers,
+            args.transactions,
+            seed=42,
+            faults=faults,
+            accounts=1000,
+            months=36,
+            bank_customers=500,
+            app_users=2000,
         )
-        sources = [name for name in load_contracts() if (scratch / "lake" / "landing" / name / "2026-01-01").is_dir()]
+        sources = [name for name in load_contracts() if (landing / name / "2026-01-01").is_dir()]
         job = ROOT / "spark_apps" / "jobs" / "ingest_raw.py"
         job_args = ["--batch-date", "2026-01-01", *(a for s in sources for a in ("--source", s))]
 
     conf = spark_conf(env)
     cds = f"-XX:SharedArchiveFile={archive} {QUIET_CDS}"
-    every = {
-        "none": "",
-        "cds": cds,
-        "c1": "-XX:TieredStopAtLevel=1",
-        "cds_c1": f"{cds} -XX:TieredStopAtLevel=1",
-        "cds_c2late": f"{cds} {LATE_C2}",
-    }
-    variants = {name: every[name] for name in names}
+    variants = {name: VARIANTS[name].format(cds=cds) for name in names}
 
     def submit(options: str, run_id: str) -> float:
         conf["spark.driver.extraJavaOptions"] = options

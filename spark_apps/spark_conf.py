@@ -100,8 +100,9 @@ def spark_conf(env: EnvConfig) -> dict[str, str]:
         conf["spark.pyspark.python"] = sys.executable
         conf["spark.pyspark.driver.python"] = sys.executable
     conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in env.spark.conf.items()})
-    if startup := startup_java_options(env):
-        # before the user's options, so theirs win where they overlap
-        options = [*startup, conf.get("spark.driver.extraJavaOptions", "")]
-        conf["spark.driver.extraJavaOptions"] = " ".join(o for o in options if o)
+    # the archive's options before the user's, so theirs win where they overlap; an empty
+    # ${PIPELINE_DRIVER_JAVA_OPTIONS:-} in the config adds nothing
+    options = [*startup_java_options(env), conf.pop("spark.driver.extraJavaOptions", "")]
+    if joined := " ".join(o for o in options if o.strip()):
+        conf["spark.driver.extraJavaOptions"] = joined
     return conf

@@ -133,6 +133,37 @@ def test_make_compose_demo_mirrors_the_landing_files_into_the_lake_bucket_and_tr
     assert used == {"minio-init", "airflow-scheduler"} and used <= set(compose()["services"])
 
 
+def test_make_demo_runs_its_short_jobs_c1_only_and_the_days_landing_batch_with_the_jits_defaults():
+    import subprocess
+
+    def dry_run(*overrides: str) -> list[str]:
+        out = subprocess.run(["make", "-n", "demo", *overrides], cwd=ROOT, capture_output=True, text=True, check=True)
+        return [line for line in out.stdout.splitlines() if " dags test " in line or "lake_report" in line]
+
+    # when make prints what demo would run
+    commands = dry_run()
+
+    # then the day's landing batch starts its driver with the JVM's defaults (dev.yaml reads no option from make)
+    day = [c for c in commands if "dags test landing_to_raw" in c and "batch_date" not in c]
+    assert len(day) == 1 and "PIPELINE_DRIVER_JAVA_OPTIONS" not in day[0]
+    # and the next day's delivery, every DAG after landing, the warehouse load and the lake report run C1 only
+    short = [c for c in commands if c not in day and not c.startswith("echo ")]
+    assert {re.search(r"dags test (\w+)|(lake_report)", c).group(1) or "lake_report" for c in short} == {
+        "landing_to_raw",
+        "retail_processing",
+        "banking_processing",
+        "events_processing",
+        "account_summary",
+        "processing_to_warehouse",
+        "lake_report",
+    }
+    assert all(c.startswith("PIPELINE_DRIVER_JAVA_OPTIONS='-XX:TieredStopAtLevel=1' ") for c in short)
+
+    # and the variable turns it off
+    off = [c for c in dry_run("DEMO_SHORT_JOBS_JVM=") if c.startswith("PIPELINE_DRIVER_JAVA_OPTIONS=")]
+    assert len(off) == len(short) and all(c.startswith("PIPELINE_DRIVER_JAVA_OPTIONS='' ") for c in off)
+
+
 def test_compose_mounts_only_files_that_exist():
     compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
     mounts = [v.split(":")[0] for svc in compose["services"].values() for v in svc.get("volumes", [])]

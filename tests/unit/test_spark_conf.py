@@ -153,8 +153,9 @@ def test_a_local_driver_maps_the_class_data_archive_before_the_users_own_options
     assert options[2:] == ["-Dexample=1"]
 
 
-def test_no_archive_option_without_the_archive_or_for_clusters_and_databricks(archive_in):
-    # given: environments that must not get the option
+def test_no_archive_option_without_the_archive_or_for_clusters_and_databricks(archive_in, monkeypatch):
+    # given: environments that must not get the option (and no driver options of the user's)
+    monkeypatch.delenv("PIPELINE_DRIVER_JAVA_OPTIONS", raising=False)
     dev = load_env("dev")
     opted_out = dev.model_copy(update={"spark": dev.spark.model_copy(update={"class_data_sharing": False})})
     remote = [load_env(name) for name in ("prod", "kubernetes", "databricks")]
@@ -166,6 +167,21 @@ def test_no_archive_option_without_the_archive_or_for_clusters_and_databricks(ar
     # and: with no archive in the cache (never dumped), a local driver starts without one
     archive_in.unlink()
     assert "SharedArchiveFile" not in spark_conf(load_env("dev")).get("spark.driver.extraJavaOptions", "")
+
+
+def test_the_dev_environment_adds_the_driver_options_make_demo_gives_it(archive_in, monkeypatch):
+    # given: make demo's option for its short jobs, as it sets it
+    monkeypatch.setenv("PIPELINE_DRIVER_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+
+    # when: the dev conf is derived
+    options = spark_conf(load_env("dev"))["spark.driver.extraJavaOptions"].split()
+
+    # then: the archive, then the option
+    assert options == [f"-XX:SharedArchiveFile={archive_in}", "-Xlog:cds*=off", "-XX:TieredStopAtLevel=1"]
+
+    # and: without it (landing's runs, your own), the driver keeps the JIT's defaults
+    monkeypatch.delenv("PIPELINE_DRIVER_JAVA_OPTIONS")
+    assert spark_conf(load_env("dev"))["spark.driver.extraJavaOptions"].split() == options[:2]
 
 
 def test_the_archive_make_install_dumped_maps_onto_sparks_own_classpath():

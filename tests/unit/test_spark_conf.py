@@ -179,7 +179,7 @@ def test_the_dev_environment_adds_the_driver_options_make_demo_gives_it(archive_
     # then: the archive, then the option
     assert options == [f"-XX:SharedArchiveFile={archive_in}", "-Xlog:cds*=off", "-XX:TieredStopAtLevel=1"]
 
-    # and: without it (landing's runs, your own), the driver keeps the JIT's defaults
+    # and: without it (the day's landing batch, your own runs), the driver keeps the JIT's defaults
     monkeypatch.delenv("PIPELINE_DRIVER_JAVA_OPTIONS")
     assert spark_conf(load_env("dev"))["spark.driver.extraJavaOptions"].split() == options[:2]
 

@@ -32,7 +32,7 @@ from spark_apps.quality.results import (
     judge_quarantine_rate,
 )
 from spark_apps.quality.rules import drop_helpers, failure_reasons
-from spark_apps.table_io import OPS_CONFLICT_RETRIES, TableIO
+from spark_apps.table_io import PendingMerges, TableIO
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,13 @@ def _replace(io: TableIO, df: DataFrame, table: str, condition: str, partition_b
 
 
 def _update_watermark(
-    io: TableIO, env: EnvConfig, contract: SourceContract, plan: BatchPlan, new: Any, run_id: str
+    io: TableIO,
+    env: EnvConfig,
+    contract: SourceContract,
+    plan: BatchPlan,
+    new: Any,
+    run_id: str,
+    pending: PendingMerges,
 ) -> str | None:
     """Keep the highest incremental value ever loaded (recomputed from scratch on full refresh)."""
     column = contract.incremental_column
@@ -233,7 +239,7 @@ def _update_watermark(
     if old is not None and plan.mode != "full_refresh":
         value = max(new, _parse_like(old["value"], new))
     row = (contract.name, column, _to_text(value), run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None))
-    io.merge(spark.createDataFrame([row], schema), table, ["source"], conflict_retries=OPS_CONFLICT_RETRIES)
+    pending.add(spark.createDataFrame([row], schema), table, ["source"])
     return _to_text(value)
 
 
@@ -292,18 +298,26 @@ def ingest_plan(
     plan: BatchPlan,
     run_id: str,
     as_of: dt.datetime | None = None,
+    pending: PendingMerges | None = None,
 ) -> BatchResult:
     """Load the plan's accepted files; every landed file ends loaded, skipped or rejected in the manifest.
 
     The raw gate judges the batch: ``config/domains/<domain>/quality/raw.<source>.yaml``'s checks (when
     the suite exists; freshness is judged at ``as_of``, by default the plan's latest batch date) and the
     source's quarantine rate. Rows failing a quarantining rule join the contract's rejects in quarantine.
-    Results and reports are written, the batch is committed (raw, quarantine, manifest, watermark), and
-    only then does a breach raise ``RawGateError``: nothing is lost, and the task fails clearly.
+    Results and reports are written, the batch is committed (raw, quarantine; manifest and watermark with
+    ``pending``), and only then does a breach raise ``RawGateError``: nothing is lost, and the task fails
+    clearly.
 
     Loaded and quarantined counts are read back from the tables' own commit summaries, so the
     conservation check is independent of the code that split the rows.
+
+    The ops rows (quality results, manifest, watermark) go to ``pending``, which the caller commits once
+    for its whole batch (``ingest_sources``); without it they are committed before this returns or raises.
     """
+    if pending is None:
+        with PendingMerges(io) as own:
+            return ingest_plan(io, env, contract, plan, run_id, as_of, own)
     spark = io.spark
     skipped = find_redeliveries(io, env, plan)
     to_load = [f for f in plan.accepted() if f.uri not in skipped]
@@ -328,7 +342,7 @@ def ingest_plan(
         parsed = batch = parse_plan(io, contract, to_load, run_id).persist(cache_level(to_load))
         if suite is not None:
             as_of = as_of or dt.datetime.combine(dt.date.fromisoformat(max(plan.batch_dates)), dt.time())
-            gate = QualityGate(io, env, run_id, as_of)
+            gate = QualityGate(io, env, run_id, as_of, pending)
             note = contract_note(batch, contract.name)  # before the checks add their own reasons
             batch, results = check_batch(gate, suite, batch, bid)
         counts, watermark = _file_counts(batch, contract)
@@ -348,14 +362,11 @@ def ingest_plan(
     rows_read = sum(read for read, _ in counts.values())
 
     manifest = spark.createDataFrame(_manifest_rows(plan, counts, skipped, run_id), MANIFEST_DDL)
-    manifest_table = env.table("ops", "ingest_manifest")
-    io.ensure_table(manifest_table, manifest.schema)
     scope = f"t.source = '{plan.source}'"
     if plan.mode != "full_refresh":
         scope += " AND t.batch_id IN (" + ", ".join(f"'{batch_id(plan.source, d)}'" for d in plan.batch_dates) + ")"
-    retries = OPS_CONFLICT_RETRIES  # other DAG runs write the manifest at the same time
-    io.merge(manifest, manifest_table, MANIFEST_KEYS, delete_unmatched_where=scope, conflict_retries=retries)
-    mark = _update_watermark(io, env, contract, plan, watermark, run_id)
+    pending.add(manifest, env.table("ops", "ingest_manifest"), MANIFEST_KEYS, delete_unmatched_where=scope)
+    mark = _update_watermark(io, env, contract, plan, watermark, run_id, pending)
 
     result = BatchResult(
         contract.name, bid, len(plan.files), rows_read, loaded, quarantined, len(plan.rejected()), len(skipped), mark

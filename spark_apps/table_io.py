@@ -449,3 +449,55 @@ class TableIO:
         """Rows the commit after ``before`` added; 0 when no new snapshot was committed."""
         after = self.last_commit(table)
         return 0 if after.snapshot_id == before.snapshot_id else after.added_records
+
+
+@dataclass
+class _Merge:
+    keys: tuple[str, ...]
+    frames: list[DataFrame]
+    scopes: list[str]
+
+
+class PendingMerges:
+    """MERGEs into shared tables (the ops tables) gathered over one job and committed as one MERGE per table.
+
+    A commit costs about the same whatever its rows: a MERGE of a few manifest rows took 1 to 2 s in Delta,
+    and the next read of that table rebuilt its snapshot. Landing's one application loads every source of a
+    batch, so it gathers each source's manifest, quality-result and watermark rows and commits them once
+    (``with PendingMerges(io) as pending:``, flushed on exit, also when a source failed).
+
+    The parts must be disjoint on ``keys`` (each source owns its rows), so one MERGE of their union with the
+    OR of their delete scopes commits what the MERGEs one after another would have.
+    """
+
+    def __init__(self, io: TableIO, conflict_retries: int = OPS_CONFLICT_RETRIES) -> None:
+        self.io = io
+        self.conflict_retries = conflict_retries
+        self._merges: dict[str, _Merge] = {}
+
+    def add(self, df: DataFrame, table: str, keys: Sequence[str], delete_unmatched_where: str | None = None) -> None:
+        """Gather ``df`` for a MERGE by ``keys`` into ``table`` (with ``delete_unmatched_where``, as
+        ``TableIO.merge``); every part of one table takes the same keys."""
+        merge = self._merges.setdefault(table, _Merge(tuple(keys), [], []))
+        if merge.keys != tuple(keys):
+            raise ValueError(f"MERGEs into {table} gathered with different keys: {merge.keys} and {tuple(keys)}")
+        merge.frames.append(df)
+        if delete_unmatched_where:
+            merge.scopes.append(delete_unmatched_where)
+
+    def flush(self) -> None:
+        """Commit what was gathered, one MERGE per table in the order first added; then start afresh."""
+        merges, self._merges = self._merges, {}
+        for table, merge in merges.items():
+            df = merge.frames[0]
+            for other in merge.frames[1:]:
+                df = df.unionByName(other)
+            scope = " OR ".join(f"({s})" for s in merge.scopes) or None
+            self.io.ensure_table(table, df.schema)
+            self.io.merge(df, table, merge.keys, delete_unmatched_where=scope, conflict_retries=self.conflict_retries)
+
+    def __enter__(self) -> PendingMerges:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.flush()

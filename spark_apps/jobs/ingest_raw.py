@@ -20,6 +20,7 @@ from spark_apps.landing import BatchPlan, LocalStore, landing_batch_dates, plan_
 from spark_apps.raw_batch import RawGateError, ingest_plan
 from spark_apps.run_log import TaskRun, short_error
 from spark_apps.runtime import JobContext, job, job_parser, parse
+from spark_apps.table_io import PendingMerges
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +49,28 @@ def ingest_sources(
     ctx: JobContext, run: TaskRun, batches: Sequence[tuple[SourceContract, Callable[[], BatchPlan]]]
 ) -> None:
     """Load each source's plan in turn (read when its turn comes, so an unreadable plan fails only that
-    source), recording its counts or its error as one part of the task's run."""
+    source), recording its counts or its error as one part of the task's run. Every source's ops rows
+    (manifest, quality results, watermark) are committed together when the loop ends, also after a
+    failure: one commit per ops table, not one per source and table."""
     errors: dict[str, BaseException] = {}
-    for contract, plan in batches:
-        outcome: dict[str, str | None] = {"status": "success"}
-        try:
-            result = ingest_plan(ctx.io, ctx.env, contract, plan(), ctx.run_id)
-        except RawGateError as exc:  # committed, then failed: its counts are real
-            log.error("source %s failed its raw gate after committing:\n%s", contract.name, exc)
-            result, outcome = exc.result, {"status": "failed", "error": short_error(exc)}
-            errors[contract.name] = exc
-        except Exception as exc:
-            log.exception("source %s failed", contract.name)
-            run.add_part(contract.name, status="failed", error=short_error(exc))
-            errors[contract.name] = exc
-            continue
-        counts = {"rows_in": result.rows_read, "rows_out": result.rows_loaded}
-        run.add_part(contract.name, rows_quarantined=result.rows_quarantined, **outcome, **counts)
-        run.add(rows_in=result.rows_read, rows_out=result.rows_loaded, rows_quarantined=result.rows_quarantined)
-        print(f"INGEST_RESULT {result.summary()}", flush=True)
+    with PendingMerges(ctx.io) as pending:
+        for contract, plan in batches:
+            outcome: dict[str, str | None] = {"status": "success"}
+            try:
+                result = ingest_plan(ctx.io, ctx.env, contract, plan(), ctx.run_id, pending=pending)
+            except RawGateError as exc:  # committed, then failed: its counts are real
+                log.error("source %s failed its raw gate after committing:\n%s", contract.name, exc)
+                result, outcome = exc.result, {"status": "failed", "error": short_error(exc)}
+                errors[contract.name] = exc
+            except Exception as exc:
+                log.exception("source %s failed", contract.name)
+                run.add_part(contract.name, status="failed", error=short_error(exc))
+                errors[contract.name] = exc
+                continue
+            counts = {"rows_in": result.rows_read, "rows_out": result.rows_loaded}
+            run.add_part(contract.name, rows_quarantined=result.rows_quarantined, **outcome, **counts)
+            run.add(rows_in=result.rows_read, rows_out=result.rows_loaded, rows_quarantined=result.rows_quarantined)
+            print(f"INGEST_RESULT {result.summary()}", flush=True)
     if len(errors) == 1:
         raise next(iter(errors.values()))  # its own message, e.g. the quality gate's, for alerts
     if errors:

@@ -35,7 +35,7 @@ from spark_apps.quality.results import (
     judge,
 )
 from spark_apps.quality.rules import columns_of, failed_rules, prepare, quarantining, with_duplicate_flags
-from spark_apps.table_io import OPS_CONFLICT_RETRIES, TableIO
+from spark_apps.table_io import PendingMerges, TableIO
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,14 @@ class Checked:
 
 
 class QualityGate:
-    def __init__(self, io: TableIO, env: EnvConfig, run_id: str, as_of: dt.datetime) -> None:
+    """``pending``: where ``record`` gathers its result rows, committed when the caller flushes it (landing,
+    once per batch); without it each ``record`` commits its own."""
+
+    def __init__(
+        self, io: TableIO, env: EnvConfig, run_id: str, as_of: dt.datetime, pending: PendingMerges | None = None
+    ) -> None:
         self.io, self.env, self.run_id, self.as_of = io, env, run_id, as_of
+        self.pending = pending
         self.spark = io.spark
         self.results_table = env.table("ops", "quality_results")
         self._engines: dict[str, object] = {}
@@ -163,8 +169,11 @@ class QualityGate:
         if not results:
             return {}
         df = self.spark.createDataFrame([r.as_row() for r in results], RESULT_DDL)
-        self.io.ensure_table(self.results_table, df.schema)
-        self.io.merge(df, self.results_table, RESULT_KEYS, conflict_retries=OPS_CONFLICT_RETRIES)
+        if self.pending is not None:
+            self.pending.add(df, self.results_table, RESULT_KEYS)
+        else:
+            with PendingMerges(self.io) as own:
+                own.add(df, self.results_table, RESULT_KEYS)
         tables = sorted({r.table_name for r in results})
         history = self._history_rows(tables)
         current = [r.as_json() for r in results]

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from spark_apps.sample_data import FaultRates, generate
+from spark_apps.sample_data import FaultRates, Summary, generate
 
 BATCH_DATE = "2026-02-01"
 # The modules whose tests read this lake: `make test` runs them on one pytest-xdist worker, so the
@@ -92,6 +92,22 @@ def run_dags(
     return logs
 
 
+def generate_landing(landing: Path) -> Summary:
+    """The e2e lake's landed batch (every source, 2 % faults); ``bench/landing_batch.py`` loads it too."""
+    return generate(
+        landing,
+        BATCH_DATE,
+        200,
+        3000,
+        seed=5,
+        faults=FaultRates.uniform(0.02),
+        accounts=40,
+        months=14,
+        bank_customers=60,
+        app_users=80,
+    )
+
+
 def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg") -> dict:
     """Generate data, run the DAGs in order, and expose the e2e lake to `spark`: Iceberg as catalog
     `e2e`, Delta (environment `test_delta`) by table path. ``lake["table"]("raw.x")`` names a table."""
@@ -104,18 +120,7 @@ def build(scratch: Path, spark, airflow_home: Path, table_format: str = "iceberg
         "PIPELINE_LAKE_ROOT": str(lake),
         "PIPELINE_WAREHOUSE_PATH": str(wh),
     }
-    summary = generate(
-        lake / "landing",
-        BATCH_DATE,
-        200,
-        3000,
-        seed=5,
-        faults=FaultRates.uniform(0.02),
-        accounts=40,
-        months=14,
-        bank_customers=60,
-        app_users=80,
-    )
+    summary = generate_landing(lake / "landing")
     logs = run_dags(env, BATCH_DATE, scratch / f"e2e{suffix}")
     if table_format == "iceberg":
         spark.conf.set("spark.sql.catalog.e2e", "org.apache.iceberg.spark.SparkCatalog")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from spark_apps.landing import LocalStore, plan_batch
 from spark_apps.raw_batch import ConservationError, ingest_plan
@@ -168,6 +169,9 @@ def test_one_application_loads_each_source_and_a_failing_one_stops_none_of_the_o
     ctx = JobContext(test_env, spark, table_io, "run-1", "ingest", "landing_to_raw")
     run_record = TaskRun(run_id="run-1", task_id="ingest")
 
+    manifest = test_env.table("ops", "ingest_manifest")
+    versions = table_io.version_count(manifest) if table_io.exists(manifest) else 0
+
     # When the batch's one job loads them in turn
     batch = [(customers, plan(customers)), (broken, unreadable), (products, plan(products))]
     with pytest.raises(FileNotFoundError, match=r"ops/plans/x/run-1\.json"):
@@ -186,6 +190,14 @@ def test_one_application_loads_each_source_and_a_failing_one_stops_none_of_the_o
     assert spark.table(test_env.table("quarantine", customers.name)).count() == 1
     assert spark.table(test_env.table("raw", products.name)).count() == 2
     assert (run_record.rows_in, run_record.rows_out, run_record.rows_quarantined) == (5, 4, 1)
+    # and the manifest took one commit for the whole batch, with a row for each loaded source's file
+    assert table_io.version_count(manifest) == versions + 1
+    listed = spark.table(manifest).where(F.col("source").isin(customers.name, products.name, broken.name))
+    assert listed.count() == 2
+    assert {r["source"]: r["status"] for r in listed.collect()} == {
+        customers.name: "partially_loaded",
+        products.name: "loaded",
+    }
 
     # and a retry with two failing sources changes nothing loaded and names both
     retry = TaskRun(run_id="run-1", task_id="ingest")

@@ -104,6 +104,40 @@ def test_merge_with_scoped_delete_replaces_exactly_that_scope(spark, lake_io, ta
     assert rows(spark, table) == [(2, "x", "2026-01-01"), (3, "y", "2026-01-01")]
 
 
+def test_pending_merges_commit_every_part_in_one_merge_per_table(spark, lake_io, table):
+    from spark_apps.table_io import PendingMerges
+
+    # Given a table holding rows of three owners (v), and two owners' parts gathered for it
+    d = dt.date(2026, 1, 1)
+    lake_io.ensure_table(table, spark.createDataFrame([], DDL).schema)
+    lake_io.merge(spark.createDataFrame([(1, "a", d), (2, "a", d), (3, "b", d), (4, "c", d)], DDL), table, ["id"])
+    versions = lake_io.version_count(table)
+    pending = PendingMerges(lake_io)
+    pending.add(spark.createDataFrame([(1, "a", d)], DDL), table, ["id"], delete_unmatched_where="t.v = 'a'")
+    pending.add(spark.createDataFrame([(5, "b", d)], DDL), table, ["id"], delete_unmatched_where="t.v = 'b'")
+    assert lake_io.version_count(table) == versions  # nothing is written before the flush
+
+    # When they are flushed
+    pending.flush()
+
+    # Then one commit did what the two scoped MERGEs would have: each owner's rows replaced, the rest kept
+    assert rows(spark, table) == [(1, "a", "2026-01-01"), (4, "c", "2026-01-01"), (5, "b", "2026-01-01")]
+    assert lake_io.version_count(table) == versions + 1
+    # and a second flush has nothing left to commit
+    pending.flush()
+    assert lake_io.version_count(table) == versions + 1
+
+
+def test_pending_merges_refuse_parts_of_one_table_with_different_keys(spark, table_io):
+    from spark_apps.table_io import PendingMerges
+
+    pending = PendingMerges(table_io)
+    pending.add(spark.createDataFrame([], DDL), "lake.ops.any", ["id"])
+
+    with pytest.raises(ValueError, match=r"lake\.ops\.any gathered with different keys: \('id',\) and \('id', 'v'\)"):
+        pending.add(spark.createDataFrame([], DDL), "lake.ops.any", ["id", "v"])
+
+
 def test_merge_of_identical_rows_with_changed_condition_rewrites_nothing(spark, lake_io, table):
     from spark_apps.table_io import changed_condition
 

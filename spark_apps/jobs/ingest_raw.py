@@ -4,7 +4,7 @@ One application per batch, not one per source: JVM and session start-up was most
 source's load. Each source is still loaded, committed and proved (rows read = loaded + quarantined)
 on its own, in turn; one source failing (a breached raw gate, after its commit; a conservation error) never stops
 the others, and the job fails at the end naming every source that failed. A retry re-runs every
-plan, and the manifest skips what the first try committed, so it changes nothing that succeeded.
+plan; each load replaces its own batch, so it changes nothing that succeeded.
 """
 
 from __future__ import annotations

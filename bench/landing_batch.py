@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from bench_env import scratch_lake
 
@@ -39,15 +38,14 @@ def main() -> None:
     from spark_apps.table_io import TableIO
     from tests.integration.e2e_lake import BATCH_DATE, generate_landing
 
-    date = BATCH_DATE
-    summary = generate_landing(Path(scratch / "lake" / "landing"))
+    summary = generate_landing(scratch / "lake" / "landing")
     env = load_env("test" if args.format == "iceberg" else "test_delta")
     spark = build_session(env, "bench-landing-batch", master="local[2]")
     io = TableIO.for_env(spark, env)
     contracts = [load_contract_by_name(source) for source in sorted(summary.rows)]
 
     def plan(contract):
-        return lambda: plan_batch(LocalStore(), env.lake.root, contract, [date], "incremental")
+        return lambda: plan_batch(LocalStore(), env.lake.root, contract, [BATCH_DATE], "incremental")
 
     loaded: dict[str, set[tuple]] = {}
 

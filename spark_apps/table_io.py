@@ -8,6 +8,7 @@ so it can be unit-tested for formats that cannot run here (Delta).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import time
@@ -489,9 +490,7 @@ class PendingMerges:
         """Commit what was gathered, one MERGE per table in the order first added; then start afresh."""
         merges, self._merges = self._merges, {}
         for table, merge in merges.items():
-            df = merge.frames[0]
-            for other in merge.frames[1:]:
-                df = df.unionByName(other)
+            df = functools.reduce(DataFrame.unionByName, merge.frames)
             scope = " OR ".join(f"({s})" for s in merge.scopes) or None
             self.io.ensure_table(table, df.schema)
             self.io.merge(df, table, merge.keys, delete_unmatched_where=scope, conflict_retries=self.conflict_retries)

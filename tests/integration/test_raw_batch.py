@@ -192,9 +192,9 @@ def test_one_application_loads_each_source_and_a_failing_one_stops_none_of_the_o
     assert (run_record.rows_in, run_record.rows_out, run_record.rows_quarantined) == (5, 4, 1)
     # and the manifest took one commit for the whole batch, with a row for each loaded source's file
     assert table_io.version_count(manifest) == versions + 1
-    listed = spark.table(manifest).where(F.col("source").isin(customers.name, products.name, broken.name))
-    assert listed.count() == 2
-    assert {r["source"]: r["status"] for r in listed.collect()} == {
+    listed = spark.table(manifest).where(F.col("source").isin(customers.name, products.name, broken.name)).collect()
+    assert len(listed) == 2
+    assert {r["source"]: r["status"] for r in listed} == {
         customers.name: "partially_loaded",
         products.name: "loaded",
     }

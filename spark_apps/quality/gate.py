@@ -74,6 +74,12 @@ class Checked:
             "_failed_rules", failed_rules(self.suite, self.errored)
         )
 
+    def fails_any_row(self) -> bool:
+        """Whether ``split`` will quarantine a row, read from the results: each quarantining rule's
+        ``rows_failed`` counts exactly the rows it splits off (errored rules included)."""
+        names = {c.name for c in quarantining(self.suite)}
+        return any(r.rows_failed for r in self.results if r.check_name in names)
+
     def split(self) -> tuple[DataFrame, DataFrame]:
         """(valid rows, invalid rows with ``_failed_rules``), in the checked frame's column order."""
         flagged = self.flagged()
@@ -207,14 +213,21 @@ class QualityGate:
             checked = self.check(suite, self.spark.table(table))
             results += checked.results
             if quarantining(suite):
-                _, invalid = checked.split()
-                listed = invalid.withColumn("_run_id", F.lit(self.run_id)).withColumn(
-                    "_checked_at", F.current_timestamp()
-                )
-                target = self.env.table("quarantine", f"{suite.namespace}_{suite.table_name}")
-                self.io.ensure_table(target, listed.schema)
-                self.io.replace_where(listed, target, "true")
+                self._list_failures(checked, self.env.table("quarantine", f"{suite.namespace}_{suite.table_name}"))
         return results
+
+    def _list_failures(self, checked: Checked, target: str) -> None:
+        """Replace the listing with the rows failing now. With no failing row, a new listing is only
+        created, and one that is empty already is left as it is: no commit for nothing (in Delta each
+        such overwrite cost about 2 s and left an empty data file behind)."""
+        fails, existed = checked.fails_any_row(), self.io.exists(target)
+        if not fails and existed and self.spark.table(target).isEmpty():
+            return
+        _, invalid = checked.split()
+        listed = invalid.withColumn("_run_id", F.lit(self.run_id)).withColumn("_checked_at", F.current_timestamp())
+        self.io.ensure_table(target, listed.schema)
+        if fails or existed:
+            self.io.replace_where(listed, target, "true")
 
     @staticmethod
     def enforce(layer: str, results: Sequence[CheckResult]) -> None:

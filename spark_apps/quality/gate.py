@@ -223,10 +223,14 @@ class QualityGate:
         fails, existed = checked.fails_any_row(), self.io.exists(target)
         if not fails and existed and self.spark.table(target).isEmpty():
             return
+        self._write_listing(checked, target, replace=fails or existed)
+
+    def _write_listing(self, checked: Checked, target: str, replace: bool) -> None:
+        """Create the listing if absent, then, when ``replace``, swap its rows for the failing ones."""
         _, invalid = checked.split()
         listed = invalid.withColumn("_run_id", F.lit(self.run_id)).withColumn("_checked_at", F.current_timestamp())
         self.io.ensure_table(target, listed.schema)
-        if fails or existed:
+        if replace:
             self.io.replace_where(listed, target, "true")
 
     @staticmethod

@@ -77,7 +77,7 @@ def main() -> None:
 
     def one_round(r: int) -> None:
         for side, gate_class in (("rewrite", RewriteEveryRun), ("gate", QualityGate)):
-            suites = fresh_suites(f"bench_{side}_{r}")
+            suites = fresh_suites(f"bench_{side}_{chr(ord('a') + r)}")  # namespaces take no digits
             for run in ("first", "again"):
                 gate = gate_class(io, env, f"{side}-{r}-{run}", as_of)
                 start = time.perf_counter()

@@ -220,10 +220,12 @@ class QualityGate:
         """Replace the listing with the rows failing now. With no failing row, a new listing is only
         created, and one that is empty already is left as it is: no commit for nothing (in Delta each
         such overwrite cost about 2 s and left an empty data file behind)."""
-        fails, existed = checked.fails_any_row(), self.io.exists(target)
-        if not fails and existed and self.spark.table(target).isEmpty():
-            return
-        self._write_listing(checked, target, replace=fails or existed)
+        if checked.fails_any_row():
+            self._write_listing(checked, target, replace=True)
+        elif not self.io.exists(target):
+            self._write_listing(checked, target, replace=False)  # created empty: nothing to replace
+        elif not self.spark.table(target).isEmpty():
+            self._write_listing(checked, target, replace=True)  # clears the last run's failures
 
     def _write_listing(self, checked: Checked, target: str, replace: bool) -> None:
         """Create the listing if absent, then, when ``replace``, swap its rows for the failing ones."""
